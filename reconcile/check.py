@@ -1,0 +1,517 @@
+"""Stage 3: turn the graph into findings.
+
+Each ``_check_*`` function looks for one kind of problem and yields
+:class:`~reconcile.models.Finding` values; none prints or reads the disk.
+The finding codes are a contract (README, JSON, tests): see ``CODES``.
+
+Where one cause would show up under several codes, it is reported once,
+under the code that names the cause: files of a conda record that pip
+overwrote are not also reported as missing or altered, and the files two
+dist-infos of one name share are a duplicate, not a clobber.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from ._conda import InvalidSpec, spec_matches
+from .graph import Graph, Node, Ownership, Provenance
+from .models import Depth, Finding, InstalledDist, Severity
+
+__all__ = ["CODES", "check"]
+
+#: Every finding code, with its default severity and what it means.
+CODES: Mapping[str, tuple[Severity, str]] = {
+    "pip-overwrote-conda": (
+        Severity.ERROR,
+        "a conda record owns a dist, but the dist-info on disk now belongs to another installer",
+    ),
+    "pip-removed-conda": (
+        Severity.ERROR,
+        "a conda record owns a dist whose dist-info is gone and nothing replaced it",
+    ),
+    "duplicate-distribution": (
+        Severity.ERROR,
+        "two or more dist-info/egg-info for one name in one site-packages",
+    ),
+    "file-clobber": (
+        Severity.WARNING,
+        "one path is claimed by two owners, or rattler renamed a clobbered file",
+    ),
+    "missing-file": (Severity.ERROR, "files a conda record lists are gone"),
+    "altered-file": (
+        Severity.WARNING,
+        "a conda file's size (or sha256 with --deep) differs from its record",
+    ),
+    "conda-dependency-unsatisfied": (
+        Severity.ERROR,
+        "a conda depends/constrains is not met by what is installed now",
+    ),
+    "pip-dependency-unsatisfied": (
+        Severity.ERROR,
+        "a Requires-Dist is missing or outside its specifier",
+    ),
+    "requires-python-mismatch": (
+        Severity.WARNING,
+        "a dist's Requires-Python excludes the env's Python",
+    ),
+    "orphaned-site-packages": (
+        Severity.WARNING,
+        "site-packages of another Python version still holds distributions",
+    ),
+    "user-site-leak": (
+        Severity.WARNING,
+        "the user site is visible to this env and holds distributions",
+    ),
+    "stale-dist-info": (Severity.WARNING, "a dist-info that cannot be used or uninstalled"),
+    "invalid-record": (
+        Severity.ERROR,
+        "a conda-meta file that cannot be read or disagrees with its name",
+    ),
+    "editable-install": (Severity.INFO, "an editable or local-path install"),
+}
+
+_FIRST = 5  # how many example paths a finding carries
+
+
+def _finding(
+    code: str, package: str, message: str, severity: Severity | None = None, /, **evidence: Any
+) -> Finding:
+    return Finding(
+        code=code,
+        severity=severity or CODES[code][0],
+        package=package,
+        message=message,
+        evidence={k: v for k, v in evidence.items() if v is not None},
+    )
+
+
+def _side(node: Node) -> str:
+    return "conda" if node.installed_by == "conda" else "pip"
+
+
+def _label(node: Node) -> str:
+    return (
+        node.record.name
+        if node.record is not None and node.provenance is Provenance.CONDA
+        else node.key
+    )
+
+
+# --------------------------------------------------------------------------
+
+
+def _check_read_problems(graph: Graph) -> Iterator[Finding]:
+    for p in graph.state.problems:
+        yield _finding(p.code, p.package, f"{p.path}: {p.reason}", p.severity, path=p.path)
+
+
+def _check_ownership(graph: Graph) -> Iterator[Finding]:
+    for node in graph.nodes.values():
+        record = node.record
+        if record is None or node.ownership in (None, Ownership.INTACT):
+            continue
+        conda = f"{record.name} {record.version} ({record.build})"
+        dist = node.effective
+        evidence = {
+            "conda_record": record.source,
+            "conda_version": record.version,
+            "conda_build": record.build,
+            "channel": record.channel,
+            "conda_dist": node.owned_dist,
+        }
+        if node.ownership is Ownership.REMOVED:
+            yield _finding(
+                "pip-removed-conda",
+                node.key,
+                f"conda's {conda} is recorded as installed but its {node.owned_dist} "
+                "is gone (pip uninstall?); conda-meta is stale",
+                **evidence,
+            )
+            continue
+        assert dist is not None
+        how = (
+            "reinstalled the same version"
+            if dist.version_text == record.version
+            else f"installed {dist.version_text}"
+        )
+        by = dist.installer or "an unknown installer"
+        yield _finding(
+            "pip-overwrote-conda",
+            node.key,
+            f"{by} {how} over conda's {conda}; conda-meta still records {record.version}",
+            **evidence,
+            installed_dist=dist.path,
+            installed_version=dist.version_text,
+            installer=dist.installer,
+        )
+
+
+def _check_duplicates(graph: Graph) -> Iterator[Finding]:
+    sites = [graph.state.site_packages, *graph.state.other_site_packages]
+    for site in sites:
+        if site is None:
+            continue
+        groups: dict[str, list[InstalledDist]] = defaultdict(list)
+        for dist in site.dists:
+            groups[dist.name].append(dist)
+        for name, dists in sorted(groups.items()):
+            if len(dists) < 2:
+                continue
+            newest = max(dists, key=lambda d: d.mtime)
+            listing = ", ".join(f"{d.version_text or '?'} ({d.installer or d.kind})" for d in dists)
+            yield _finding(
+                "duplicate-distribution",
+                name,
+                f"{len(dists)} copies of {name} in {site.path}: {listing}; "
+                f"{newest.version_text or '?'} was written last",
+                paths=[d.path for d in dists],
+                versions=[d.version_text for d in dists],
+                installers=[d.installer for d in dists],
+                effective=newest.path,
+            )
+
+
+def _check_clobbers(graph: Graph) -> Iterator[Finding]:
+    owners: dict[str, list[tuple[str, str]]] = defaultdict(list)  # path -> [(node, side)]
+    for node in graph.nodes.values():
+        record = node.record
+        if record is not None and node.primary:
+            for p in record.paths:
+                if p.path_type != "directory":
+                    owners[p.path].append((node.key, "conda"))
+                if p.original_path is not None or "__clobber-from-" in p.path:
+                    original = p.original_path or p.path.split("__clobber-from-")[0]
+                    loser = (
+                        p.path.rsplit("__clobber-from-", 1)[-1]
+                        if "__clobber-from-" in p.path
+                        else None
+                    )
+                    yield _finding(
+                        "file-clobber",
+                        _label(node),
+                        f"{original} is shipped by two conda packages; rattler kept one "
+                        f"and renamed the other copy to {p.path}",
+                        paths=[original],
+                        renamed=p.path,
+                        clobbered_by=loser,
+                        owners=[record.name],
+                    )
+        owned_dist = node.owned_dist if node.ownership is Ownership.INTACT else None
+        for dist in node.dists:
+            if dist.path == owned_dist:
+                continue  # conda's own dist-info: its RECORD repeats conda's list
+            for path in dist.record:
+                owners[path].append((node.key, dist.installer or "pip"))
+
+    pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
+    sides: dict[tuple[str, str], tuple[str, str]] = {}
+    for path, claims in owners.items():
+        keys = sorted({k for k, _ in claims})
+        if len(keys) < 2:
+            continue
+        for i, a in enumerate(keys):
+            for b in keys[i + 1 :]:
+                pairs[(a, b)].append(path)
+                side_a = next(s for k, s in claims if k == a)
+                side_b = next(s for k, s in claims if k == b)
+                sides[(a, b)] = (side_a, side_b)
+    for (a, b), paths in sorted(pairs.items()):
+        paths.sort()
+        side_a, side_b = sides[(a, b)]
+        yield _finding(
+            "file-clobber",
+            a,
+            f"{len(paths)} file(s) claimed by both {a} ({side_a}) and {b} ({side_b}), "
+            f"e.g. {paths[0]}",
+            paths=paths[:_FIRST],
+            count=len(paths),
+            owners=[a, b],
+            sides=[side_a, side_b],
+        )
+
+
+def _check_files(graph: Graph) -> Iterator[Finding]:
+    state = graph.state
+    if state.depth is Depth.QUICK:
+        return
+    deep = state.depth is Depth.DEEP
+    for node in graph.nodes.values():
+        record = node.record
+        if record is None or not node.primary or node.ownership not in (None, Ownership.INTACT):
+            continue
+        missing: list[str] = []
+        altered: list[tuple[str, str]] = []
+        for p in record.paths:
+            if p.path_type in ("directory", "pyc_file") or p.path.endswith(".pyc"):
+                # Compiled files are rewritten by Python at will: never evidence.
+                continue
+            disk = state.disk.get(p.path)
+            if disk is None:
+                if not _unsafe(p.path):
+                    missing.append(p.path)
+                continue
+            if p.placeholder or disk.is_link or p.path_type == "softlink":
+                continue  # prefix rewriting changes content (and text sizes)
+            if p.size is not None and disk.size != p.size:
+                altered.append((p.path, f"size {disk.size}, recorded {p.size}"))
+            elif deep and p.sha256 and disk.sha256 and disk.sha256 != p.sha256:
+                altered.append((p.path, "sha256 differs"))
+        name = _label(node)
+        if missing:
+            yield _finding(
+                "missing-file",
+                name,
+                f"{len(missing)} of {len(record.paths)} files of conda's {record.dist_str} "
+                f"are missing, e.g. {missing[0]}",
+                conda_record=record.source,
+                count=len(missing),
+                paths=missing[:_FIRST],
+            )
+        if altered:
+            yield _finding(
+                "altered-file",
+                name,
+                f"{len(altered)} file(s) of conda's {record.dist_str} differ from the "
+                f"record, e.g. {altered[0][0]} ({altered[0][1]})",
+                conda_record=record.source,
+                count=len(altered),
+                paths=[a for a, _ in altered[:_FIRST]],
+                details=[d for _, d in altered[:_FIRST]],
+            )
+
+
+def _unsafe(path: str) -> bool:
+    return path.startswith("/") or path.startswith("../") or "/../" in path
+
+
+def _check_conda_dependencies(graph: Graph) -> Iterator[Finding]:
+    for edge in graph.edges:
+        if edge.kind not in ("depends", "constrains"):
+            continue
+        source = graph.nodes[edge.source]
+        assert source.record is not None
+        if source.ownership is Ownership.REMOVED:
+            continue  # the package itself is gone; pip-removed-conda says so
+        who = f"conda's {source.record.name} {source.record.version}"
+        name = edge.target if not edge.resolved else None
+        if edge.target.startswith("__") or (name or "").startswith("__"):
+            continue  # virtual packages (__glibc, __unix): the machine, not the prefix
+        target = graph.nodes.get(edge.target) if edge.resolved else None
+        if target is None or not target.present:
+            if edge.kind == "constrains":
+                continue  # constrains only bind when the package is installed
+            yield _finding(
+                "conda-dependency-unsatisfied",
+                _label(source),
+                f"{who} depends on {edge.spec!r}, which is not installed",
+                spec=edge.spec,
+                conda_record=source.record.source,
+            )
+            continue
+        ok, detail = _conda_spec_ok(edge.spec, target)
+        if ok:
+            if target.record is None and edge.kind == "depends":
+                yield _finding(
+                    "conda-dependency-unsatisfied",
+                    _label(source),
+                    f"{who} depends on {edge.spec!r}; only pip provides it "
+                    f"({target.key} {target.version}), conda has no record of it",
+                    Severity.WARNING,
+                    spec=edge.spec,
+                    installed_version=target.version,
+                    provided_by="pip",
+                    conda_record=source.record.source,
+                )
+            continue
+        verb = "depends on" if edge.kind == "depends" else "constrains"
+        yield _finding(
+            "conda-dependency-unsatisfied",
+            _label(source),
+            f"{who} {verb} {edge.spec!r} but {target.key} {target.version} is installed"
+            f" (by {_side(target)}){detail}",
+            spec=edge.spec,
+            kind=edge.kind,
+            installed_version=target.version,
+            provided_by=_side(target),
+            conda_record=source.record.source,
+        )
+
+
+def _conda_spec_ok(spec: str, target: Node) -> tuple[bool, str]:
+    version = target.version
+    assert version is not None
+    record = target.record
+    conda_files = target.installed_by == "conda" and record is not None
+    try:
+        ok = spec_matches(
+            spec,
+            name=record.name if record is not None else target.key,
+            version=version,
+            build=record.build if conda_files and record is not None else None,
+            build_number=record.build_number if record is not None else 0,
+        )
+    except InvalidSpec as exc:
+        return True, f" ({exc}; not judged)"  # an unparseable spec is not evidence
+    return ok, ""
+
+
+def _check_pip_dependencies(graph: Graph) -> Iterator[Finding]:
+    for edge in graph.edges:
+        if edge.kind != "requires" or not edge.active or edge.requirement is None:
+            continue
+        source = graph.nodes[edge.source]
+        req = edge.requirement
+        dist = source.effective
+        assert dist is not None
+        who = f"{source.key} {dist.version_text}"
+        # A conda package's own metadata is secondary to its conda depends:
+        # conda splits and renames packages, so these are warnings there.
+        severity = Severity.WARNING if source.installed_by == "conda" else Severity.ERROR
+        extra = f" (extra {edge.via_extra!r})" if edge.via_extra else ""
+        target = graph.nodes.get(edge.target) if edge.resolved else None
+        if target is None or not target.present:
+            yield _finding(
+                "pip-dependency-unsatisfied",
+                source.key,
+                f"{who} requires {req}{extra}, which is not installed",
+                severity,
+                requirement=str(req),
+                requirer_installed_by=source.installed_by,
+            )
+            continue
+        version_text = target.version
+        assert version_text is not None
+        try:
+            version = Version(version_text)
+        except InvalidVersion:
+            continue  # a conda version PEP 440 cannot order: not evidence either way
+        if req.specifier and not req.specifier.contains(version, prereleases=True):
+            provider = _side(target)
+            yield _finding(
+                "pip-dependency-unsatisfied",
+                source.key,
+                f"{who} requires {req}{extra} but {target.key} {version_text} is "
+                f"installed (provided by {provider})",
+                severity,
+                requirement=str(req),
+                installed_version=version_text,
+                provided_by=provider,
+                requirer_installed_by=source.installed_by,
+            )
+
+
+def _check_requires_python(graph: Graph) -> Iterator[Finding]:
+    python = graph.python
+    if python is None:
+        return
+    for node in graph.nodes.values():
+        for dist in node.dists:
+            spec = dist.requires_python
+            if spec is not None and not spec.contains(python.version, prereleases=True):
+                yield _finding(
+                    "requires-python-mismatch",
+                    node.key,
+                    f"{node.key} {dist.version_text} requires Python {spec}, "
+                    f"the env has {python.version}",
+                    requires_python=str(spec),
+                    python=str(python.version),
+                    path=dist.path,
+                )
+
+
+def _check_orphans(graph: Graph) -> Iterator[Finding]:
+    python = graph.python
+    for site in graph.state.other_site_packages:
+        for dist in site.dists:
+            yield _finding(
+                "orphaned-site-packages",
+                dist.name,
+                f"{dist.name} {dist.version_text} sits in {site.path}, which the env's "
+                f"Python {python.short if python else '?'} never reads",
+                path=dist.path,
+                site_packages=site.path,
+                env_site_packages=python.site_packages if python else None,
+            )
+
+
+def _check_user_site(graph: Graph) -> Iterator[Finding]:
+    state = graph.state
+    site = state.user_site
+    if site is None or not state.user_site_visible:
+        return
+    for dist in site.dists:
+        shadowed = graph.nodes.get(dist.name)
+        if shadowed is not None and shadowed.present:
+            yield _finding(
+                "user-site-leak",
+                dist.name,
+                f"{dist.name} {dist.version_text} in the user site ({site.path}) is on "
+                f"this env's sys.path too; it conflicts with the env's {shadowed.version}"
+                f" (from {_side(shadowed)})",
+                path=str(Path(site.path) / Path(dist.path).name),
+                env_version=shadowed.version,
+                user_version=dist.version_text,
+            )
+        else:
+            yield _finding(
+                "user-site-leak",
+                dist.name,
+                f"{dist.name} {dist.version_text} from the user site ({site.path}) is "
+                "importable in this env though it is not installed in it",
+                Severity.INFO,
+                path=str(Path(site.path) / Path(dist.path).name),
+                user_version=dist.version_text,
+            )
+
+
+def _check_editables(graph: Graph) -> Iterator[Finding]:
+    for node in graph.nodes.values():
+        for dist in node.dists:
+            if dist.kind == "egg-link":
+                how = "legacy egg-link (setup.py develop)"
+            elif dist.direct_url is not None and dist.direct_url.is_local_dir:
+                how = "editable (PEP 660)" if dist.direct_url.editable else "local directory"
+            else:
+                continue
+            target = dist.editable_target
+            gone = "" if dist.target_exists else "; that path no longer exists"
+            yield _finding(
+                "editable-install",
+                node.key,
+                f"{node.key} {dist.version_text} is a {how} install from {target}{gone}",
+                target=target,
+                exists=dist.target_exists,
+                kind=how,
+                path=dist.path,
+            )
+
+
+CHECKS: tuple[Callable[[Graph], Iterable[Finding]], ...] = (
+    _check_read_problems,
+    _check_ownership,
+    _check_duplicates,
+    _check_clobbers,
+    _check_files,
+    _check_conda_dependencies,
+    _check_pip_dependencies,
+    _check_requires_python,
+    _check_orphans,
+    _check_user_site,
+    _check_editables,
+)
+
+
+def check(graph: Graph) -> tuple[Finding, ...]:
+    """Every finding for ``graph``, most severe first, then by code and package."""
+    found: list[Finding] = []
+    for run in CHECKS:
+        found.extend(run(graph))
+    unique = list(dict.fromkeys(found))
+    unique.sort(key=lambda f: (-f.severity, f.code, f.package, f.message))
+    return tuple(unique)

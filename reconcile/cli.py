@@ -1,0 +1,145 @@
+"""The command line: the one place the pipeline is wired, printed and exited.
+
+    discover (read prefix) -> graph (unified model) -> check (findings) -> render
+
+Exit codes: 0 no finding at or above ``--fail-on``; 1 at least one; 2 usage
+or I/O error (a one-line message, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from . import __version__
+from .errors import ReconcileError
+
+if TYPE_CHECKING:
+    from .graph import Graph
+    from .models import Finding
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+def _add_prefix_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("prefix", nargs="?", help="environment prefix (default: $CONDA_PREFIX)")
+    p.add_argument("-n", "--name", help="environment name, looked up in the conda envs dirs")
+    p.add_argument(
+        "--name-map",
+        metavar="FILE",
+        help="conda<TAB>pypi name pairs that override the bundled table",
+    )
+    depth = p.add_mutually_exclusive_group()
+    depth.add_argument(
+        "--quick", action="store_true", help="metadata and ownership only; skip per-file checks"
+    )
+    depth.add_argument(
+        "--deep", action="store_true", help="also compare the sha256 of every conda file"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reconcile",
+        description="Audit a conda environment in which pip was also used: "
+        "one graph of conda's and pip's records, every conflict between them.",
+    )
+    parser.add_argument("--version", action="version", version=f"reconcile {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    audit = sub.add_parser("audit", help="report every conflict between conda and pip")
+    _add_prefix_args(audit)
+    audit.add_argument("--format", choices=("text", "json"), default="text")
+    audit.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="error",
+        help="exit 1 when a finding of this severity or worse exists (default: error)",
+    )
+
+    graph = sub.add_parser("graph", help="print the unified conda+pip installed graph")
+    _add_prefix_args(graph)
+    graph.add_argument("--format", choices=("text", "json", "dot", "mermaid"), default="text")
+    return parser
+
+
+def _load(args: argparse.Namespace) -> Graph:
+    from .discover import discover, locate_prefix
+    from .graph import build_graph
+    from .models import Depth
+    from .names import NameMap
+
+    prefix = locate_prefix(args.prefix, args.name)
+    depth = Depth.QUICK if args.quick else Depth.DEEP if args.deep else Depth.DEFAULT
+    names = NameMap.bundled()
+    if args.name_map:
+        names = names.merged(NameMap.from_file(args.name_map))
+    state = discover(prefix, depth=depth)
+    return build_graph(state, names)
+
+
+def _exit_code(findings: Sequence[Finding], fail_on: str) -> int:
+    from .models import Severity
+
+    if fail_on == "never":
+        return EXIT_OK
+    threshold = Severity.from_label(fail_on)
+    return EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    from . import render
+
+    graph = _load(args)
+    if args.command == "graph":
+        renderer = {
+            "text": render.graph_text,
+            "json": render.graph_json,
+            "dot": render.graph_dot,
+            "mermaid": render.graph_mermaid,
+        }[args.format]
+        sys.stdout.write(renderer(graph))
+        return EXIT_OK
+
+    from .check import check
+
+    findings = check(graph)
+    out = render.audit_json if args.format == "json" else render.audit_text
+    sys.stdout.write(out(graph, findings))
+    return _exit_code(findings, args.fail_on)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except ReconcileError as exc:
+        print(f"reconcile: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        where = f" {exc.filename!r}" if exc.filename else ""
+        print(f"reconcile: error: cannot read{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: still one line, with a way to see more
+        if os.environ.get("RECONCILE_DEBUG"):
+            raise
+        print(
+            f"reconcile: internal error: {type(exc).__name__}: {exc} "
+            "(set RECONCILE_DEBUG=1 for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

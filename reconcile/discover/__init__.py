@@ -1,0 +1,105 @@
+"""Stage 1: read a prefix, read-only, into a :class:`~reconcile.models.PrefixState`.
+
+This is the only stage that touches the prefix.  It opens files for reading
+and lists directories; it never writes, imports or executes anything found
+there, and it never uses conda's own loaders (they delete conda-meta records
+of packages pip has replaced while "reading").  Anything it cannot read
+becomes a :class:`~reconcile.models.ReadProblem`, never an exception.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import PrefixNotFound
+from ..models import Depth, HistoryRevision, PrefixState, ReadProblem, Severity, SitePackages
+from ._conda_meta import read_conda_meta
+from ._dists import read_site_packages
+from ._files import scan_conda_files
+from ._history import parse_history
+from ._python import find_python, other_site_packages
+from .locate import locate_prefix, user_site_path
+
+__all__ = ["discover", "locate_prefix"]
+
+
+def discover(
+    prefix: Path | str,
+    *,
+    depth: Depth = Depth.DEFAULT,
+    home: Path | str | None = None,
+) -> PrefixState:
+    """Read everything an audit needs from ``prefix``.
+
+    ``home`` is the user's home folder, for the user site; by default the
+    ``HOME`` of this process (tests point it elsewhere).
+    """
+    root = Path(prefix).absolute()
+    if not root.exists():
+        raise PrefixNotFound(root, "no such directory")
+    if not root.is_dir():
+        raise PrefixNotFound(root, "not a directory")
+    base = str(root)
+    problems: list[ReadProblem] = []
+
+    records, found, has_meta = read_conda_meta(base)
+    problems.extend(found)
+    python = find_python(base, records)
+    if not has_meta and python is None:
+        raise PrefixNotFound(root, "no conda-meta folder and no Python site-packages")
+
+    history: tuple[HistoryRevision, ...] = ()
+    if has_meta:
+        try:
+            with open(os.path.join(base, "conda-meta", "history"), "rb") as fh:
+                history = parse_history(fh.read().decode("utf-8", "replace"))
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            problems.append(
+                ReadProblem(
+                    code="invalid-record",
+                    package="history",
+                    path="conda-meta/history",
+                    reason=f"cannot read: {exc.strerror or exc}",
+                    severity=Severity.WARNING,
+                )
+            )
+
+    site: SitePackages | None = None
+    others: list[SitePackages] = []
+    user_site: SitePackages | None = None
+    user_visible = False
+    if python is not None:
+        if os.path.isdir(os.path.join(base, python.site_packages)):
+            site, found = read_site_packages(base, python.site_packages)
+            problems.extend(found)
+        for rel in other_site_packages(base, python.site_packages):
+            other, found = read_site_packages(base, rel)
+            problems.extend(found)
+            others.append(other)
+        user_path = user_site_path(python, home)
+        if user_path is not None and user_path.is_dir():
+            user_site, found = read_site_packages(base, str(user_path))
+            problems.extend(found)
+            # site.py disables the user site inside a venv that excludes
+            # system site-packages, and when PYTHONNOUSERSITE is set.
+            user_visible = not (python.venv and not python.include_system_site_packages) and not (
+                os.environ.get("PYTHONNOUSERSITE")
+            )
+
+    disk = {} if depth is Depth.QUICK else scan_conda_files(base, records, deep=depth is Depth.DEEP)
+    return PrefixState(
+        prefix=root,
+        depth=depth,
+        records=records,
+        history=history,
+        python=python,
+        site_packages=site,
+        other_site_packages=tuple(others),
+        user_site=user_site,
+        user_site_visible=user_visible,
+        disk=disk,
+        problems=tuple(problems),
+    )

@@ -1,0 +1,236 @@
+"""Read ``conda-meta/*.json`` leniently, from any writer.
+
+Writers differ: conda writes ``requested_spec`` (older) or
+``requested_specs`` (newer) and ``paths_data`` (since 4.3); mamba and
+micromamba 1.x/2.x write the same keys in their own order; rattler (pixi)
+writes unsorted keys and no ``requested_spec``.  Some very old records have
+``files`` but no ``paths_data``; Windows records may use backslashes.
+
+Nothing here deletes or rewrites a record (conda's own loader removes
+records of packages pip has replaced while it reads them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from ..models import CondaPath, CondaRecord, ReadProblem, Severity
+
+__all__ = ["read_conda_meta"]
+
+_INVALID = "invalid-record"
+
+
+def _stem_name(filename: str) -> str:
+    """The package-name part of ``name-version-build.json`` (best effort)."""
+    stem = filename[: -len(".json")] if filename.endswith(".json") else filename
+    parts = stem.rsplit("-", 2)
+    return parts[0] if len(parts) == 3 else stem
+
+
+def _problem(
+    rel: str, filename: str, reason: str, *, severity: Severity = Severity.ERROR
+) -> ReadProblem:
+    return ReadProblem(
+        code=_INVALID, package=_stem_name(filename), path=rel, reason=reason, severity=severity
+    )
+
+
+def _str_list(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return ()
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def _posix(path: str) -> str:
+    # Windows records written by conda on Windows use backslashes in `files`.
+    return path.replace("\\", "/") if "\\" in path else path
+
+
+def _paths(raw: dict[str, Any]) -> tuple[tuple[CondaPath, ...], bool] | None:
+    paths_data = raw.get("paths_data")
+    if isinstance(paths_data, dict) and isinstance(paths_data.get("paths"), list):
+        out = []
+        for entry in paths_data["paths"]:
+            if not isinstance(entry, dict) or not isinstance(entry.get("_path"), str):
+                return None
+            size = entry.get("size_in_bytes")
+            sha = entry.get("sha256")
+            orig = entry.get("original_path")
+            out.append(
+                CondaPath(
+                    _posix(entry["_path"]),
+                    entry.get("path_type") if isinstance(entry.get("path_type"), str) else None,
+                    size if isinstance(size, int) else None,
+                    sha if isinstance(sha, str) else None,
+                    bool(entry.get("prefix_placeholder")),
+                    _posix(orig) if isinstance(orig, str) else None,
+                )
+            )
+        return tuple(out), True
+    files = _str_list(raw.get("files"))
+    if files is None:
+        return None
+    return tuple(CondaPath(_posix(f)) for f in files), False
+
+
+def parse_record(raw: Any, rel: str, filename: str) -> tuple[CondaRecord | None, list[ReadProblem]]:
+    """Validate one decoded record.  Returns the record (when usable) and
+    every problem seen; a record whose file name disagrees with its content
+    is still used, since the content is what conda acts on."""
+    if not isinstance(raw, dict):
+        return None, [_problem(rel, filename, f"expected a JSON object, got {type(raw).__name__}")]
+    missing = [k for k in ("name", "version", "build") if not isinstance(raw.get(k), str)]
+    if missing:
+        return None, [_problem(rel, filename, "missing required key(s): " + ", ".join(missing))]
+    problems: list[ReadProblem] = []
+    name, version, build = raw["name"], raw["version"], raw["build"]
+    expected = f"{name}-{version}-{build}.json"
+    if filename != expected:
+        problems.append(
+            _problem(rel, filename, f"file name does not match its content (expected {expected!r})")
+        )
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("depends", "constrains"):
+        value = _str_list(raw.get(key))
+        if value is None:
+            problems.append(_problem(rel, filename, f"{key!r} is not a list of strings"))
+            value = ()
+        lists[key] = value
+    paths = _paths(raw)
+    if paths is None:
+        problems.append(_problem(rel, filename, "'files'/'paths_data' are malformed"))
+        paths = ((), False)
+    requested = raw.get("requested_specs")
+    if requested is None and isinstance(raw.get("requested_spec"), str):
+        requested = [raw["requested_spec"]]
+    build_number = raw.get("build_number")
+    channel = raw.get("channel")
+    record = CondaRecord(
+        name=name,
+        version=version,
+        build=build,
+        build_number=build_number if isinstance(build_number, int) else 0,
+        channel=channel if isinstance(channel, str) else None,
+        subdir=raw.get("subdir") if isinstance(raw.get("subdir"), str) else None,
+        noarch=_noarch(raw.get("noarch")),
+        depends=lists["depends"],
+        constrains=lists["constrains"],
+        paths=paths[0],
+        has_paths_data=paths[1],
+        requested_specs=_str_list(requested) or (),
+        python_site_packages_path=(
+            raw["python_site_packages_path"]
+            if isinstance(raw.get("python_site_packages_path"), str)
+            else None
+        ),
+        url=raw.get("url") if isinstance(raw.get("url"), str) else None,
+        source=rel,
+    )
+    return record, problems
+
+
+def _noarch(value: Any) -> str | None:
+    # conda writes "python"/"generic"; very old records wrote true/false.
+    if isinstance(value, str):
+        return value
+    if value is True:
+        return "generic"
+    return None
+
+
+def read_conda_meta(
+    prefix: str,
+) -> tuple[tuple[CondaRecord, ...], list[ReadProblem], bool]:
+    """Read every record in ``prefix/conda-meta``.
+
+    Returns the records sorted by name, the problems, and whether a
+    conda-meta folder exists at all.
+    """
+    meta = os.path.join(prefix, "conda-meta")
+    try:
+        entries = list(os.scandir(meta))
+    except FileNotFoundError:
+        return (), [], False
+    except NotADirectoryError:
+        return (
+            (),
+            [
+                ReadProblem(
+                    code=_INVALID,
+                    package="conda-meta",
+                    path="conda-meta",
+                    reason="conda-meta is not a directory",
+                )
+            ],
+            False,
+        )
+    except OSError as exc:
+        return (
+            (),
+            [
+                ReadProblem(
+                    code=_INVALID,
+                    package="conda-meta",
+                    path="conda-meta",
+                    reason=f"cannot list conda-meta: {exc.strerror}",
+                )
+            ],
+            True,
+        )
+    records: list[CondaRecord] = []
+    problems: list[ReadProblem] = []
+    for entry in _json_entries(entries):
+        rel = f"conda-meta/{entry.name}"
+        record, found = _read_one(entry, rel)
+        problems.extend(found)
+        if record is not None:
+            records.append(record)
+    records.sort(key=lambda r: (r.name, r.version, r.build))
+    return tuple(records), problems, True
+
+
+def _json_entries(entries: Iterable[os.DirEntry[str]]) -> list[os.DirEntry[str]]:
+    # "._name.json" are AppleDouble resource forks copied from macOS
+    # volumes, not records; conda skips them too.
+    return sorted(
+        (e for e in entries if e.name.endswith(".json") and not e.name.startswith("._")),
+        key=lambda e: e.name,
+    )
+
+
+def _read_one(entry: os.DirEntry[str], rel: str) -> tuple[CondaRecord | None, list[ReadProblem]]:
+    try:
+        if not entry.is_file():
+            kind = (
+                "a directory"
+                if entry.is_dir()
+                else "not a regular file (dangling symlink or loop?)"
+            )
+            return None, [_problem(rel, entry.name, f"is {kind}")]
+        with open(entry.path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return None, [_problem(rel, entry.name, f"cannot read: {exc.strerror or exc}")]
+    if not data.strip():
+        return None, [_problem(rel, entry.name, "file is empty")]
+    try:
+        raw = json.loads(data)
+    except UnicodeDecodeError:
+        return None, [_problem(rel, entry.name, "not valid UTF-8 text")]
+    except json.JSONDecodeError as exc:
+        return None, [
+            _problem(
+                rel,
+                entry.name,
+                f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",
+            )
+        ]
+    except RecursionError:
+        return None, [_problem(rel, entry.name, "JSON nested too deeply")]
+    return parse_record(raw, rel, entry.name)

@@ -1,0 +1,456 @@
+"""Read the distributions in one site-packages folder.
+
+Formats: ``*.dist-info`` (PEP 376/627: METADATA, RECORD, INSTALLER,
+REQUESTED; PEP 610 direct_url.json), setuptools ``*.egg-info`` as a folder
+(PKG-INFO, requires.txt, installed-files.txt) or a single PKG-INFO-format
+file, and legacy ``*.egg-link`` files whose metadata lives in the linked
+project.  Only metadata is read: nothing is imported or executed, and a
+RECORD path that leaves the prefix is counted, never followed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import posixpath
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from ..models import DirectUrl, InstalledDist, ReadProblem, Severity, SitePackages
+
+__all__ = ["read_site_packages"]
+
+_STALE = "stale-dist-info"
+_MAX_METADATA = 16 * 1024 * 1024  # headers live at the top; a bigger file is junk
+
+
+class _Reader:
+    """Reads one site-packages folder; collects problems instead of raising."""
+
+    def __init__(self, prefix: str, rel: str) -> None:
+        self.prefix = prefix
+        self.rel = rel  # prefix-relative (or absolute, outside the prefix)
+        self.abs = rel if os.path.isabs(rel) else os.path.join(prefix, rel)
+        self.problems: list[ReadProblem] = []
+
+    # -- helpers -----------------------------------------------------------
+
+    def problem(
+        self, package: str, path: str, reason: str, severity: Severity = Severity.WARNING
+    ) -> None:
+        self.problems.append(
+            ReadProblem(code=_STALE, package=package, path=path, reason=reason, severity=severity)
+        )
+
+    def relpath(self, name: str) -> str:
+        return f"{self.rel}/{name}"
+
+    def read_bytes(self, path: str, package: str, shown: str) -> bytes | None:
+        try:
+            with open(path, "rb") as fh:
+                return fh.read(_MAX_METADATA)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self.problem(package, shown, f"cannot read: {exc.strerror or exc}")
+            return None
+
+    def decode(self, data: bytes, package: str, shown: str) -> str:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            # Core metadata must be UTF-8 (PEP 566); old tools wrote latin-1.
+            # Read on, but say so: pip may fail on it.
+            self.problem(package, shown, "not valid UTF-8; read as latin-1")
+            return data.decode("latin-1")
+
+    # -- entry points ------------------------------------------------------
+
+    def read(self) -> SitePackages:
+        try:
+            entries = sorted(os.scandir(self.abs), key=lambda e: e.name)
+        except OSError as exc:
+            self.problem("site-packages", self.rel, f"cannot list: {exc.strerror or exc}")
+            return SitePackages(path=self.rel)
+        dists: list[InstalledDist] = []
+        pth_lines: list[str] = []
+        for entry in entries:
+            name = entry.name
+            try:
+                if name.endswith(".dist-info"):
+                    dist = self.dist_info(entry)
+                elif name.endswith(".egg-info"):
+                    dist = self.egg_info(entry)
+                elif name.endswith(".egg-link"):
+                    dist = self.egg_link(entry)
+                elif name.endswith(".pth") and entry.is_file():
+                    pth_lines.extend(self.pth(entry))
+                    continue
+                else:
+                    continue
+            except OSError as exc:  # a race or an odd file type
+                self.problem(
+                    _name_from_dirname(name),
+                    self.relpath(name),
+                    f"cannot read: {exc.strerror or exc}",
+                )
+                continue
+            if dist is not None:
+                dists.append(dist)
+        return SitePackages(path=self.rel, dists=tuple(dists), editable_paths=tuple(pth_lines))
+
+    def dist_info(self, entry: os.DirEntry[str]) -> InstalledDist | None:
+        shown = self.relpath(entry.name)
+        fallback = _name_from_dirname(entry.name)
+        if not entry.is_dir():
+            self.problem(fallback, shown, "is not a directory")
+            return None
+        try:
+            members = sorted(os.listdir(entry.path))
+        except OSError as exc:
+            self.problem(fallback, shown, f"cannot list: {exc.strerror or exc}")
+            return None
+        meta = self.read_bytes(os.path.join(entry.path, "METADATA"), fallback, shown + "/METADATA")
+        headers = _headers(self.decode(meta, fallback, shown + "/METADATA")) if meta else {}
+        raw_name = _first(headers, "name") or fallback
+        name = canonicalize_name(raw_name)
+        if meta is None:
+            left = ", ".join(members) or "nothing"
+            self.problem(name, shown, f"no METADATA (left: {left})")
+        installer_bytes = self.read_bytes(os.path.join(entry.path, "INSTALLER"), name, shown)
+        installer = installer_bytes.decode("utf-8", "replace").strip() if installer_bytes else None
+        record, record_size = self.record(entry.path, shown, name)
+        direct_url = self.direct_url(entry.path, name, shown)
+        target = _file_url_path(direct_url.url) if direct_url and direct_url.is_local_dir else None
+        has_record = record is not None
+        if not has_record and meta is not None and installer not in ("conda", "whl2conda"):
+            # Without RECORD pip cannot uninstall it (PEP 376).  Conda-owned
+            # dist-infos are removed by conda, so they are judged elsewhere.
+            self.problem(name, shown, "no RECORD: pip cannot uninstall this distribution")
+        return InstalledDist(
+            name=name,
+            raw_name=raw_name,
+            version=_version(_first(headers, "version") or _version_from_dirname(entry.name)),
+            version_text=_first(headers, "version") or _version_from_dirname(entry.name),
+            path=shown,
+            kind="dist-info",
+            installer=installer,
+            installer_size=len(installer_bytes) if installer_bytes is not None else None,
+            requested="REQUESTED" in members,
+            requires=self.requirements(headers.get("requires-dist", []), name, shown),
+            requires_python=self.requires_python(_first(headers, "requires-python"), name, shown),
+            extras=tuple(headers.get("provides-extra", [])),
+            direct_url=direct_url,
+            editable_target=target,
+            target_exists=target is not None and os.path.isdir(target),
+            record=tuple(record or ()),
+            record_size=record_size,
+            has_record=has_record,
+            members=tuple(members),
+            mtime=entry.stat().st_mtime,
+        )
+
+    def egg_info(self, entry: os.DirEntry[str]) -> InstalledDist | None:
+        shown = self.relpath(entry.name)
+        fallback = _name_from_dirname(entry.name)
+        if entry.is_dir():
+            meta = self.read_bytes(
+                os.path.join(entry.path, "PKG-INFO"), fallback, shown + "/PKG-INFO"
+            )
+            requires_txt = self.read_bytes(
+                os.path.join(entry.path, "requires.txt"), fallback, shown
+            )
+            files = self.read_bytes(
+                os.path.join(entry.path, "installed-files.txt"), fallback, shown
+            )
+            kind = "egg-info"
+            members = tuple(sorted(os.listdir(entry.path)))
+        elif entry.is_file():
+            meta = self.read_bytes(entry.path, fallback, shown)
+            requires_txt = files = None
+            kind = "egg-info-file"
+            members = ()
+        else:
+            self.problem(fallback, shown, "is neither a file nor a directory")
+            return None
+        headers = _headers(self.decode(meta, fallback, shown)) if meta else {}
+        raw_name = _first(headers, "name") or fallback
+        name = canonicalize_name(raw_name)
+        if meta is None:
+            self.problem(name, shown, "no PKG-INFO")
+        reqs = self.requirements(
+            headers.get("requires-dist", []) or _requires_txt(requires_txt), name, shown
+        )
+        record = (
+            self.installed_files(files.decode("utf-8", "replace"), f"{self.rel}/{entry.name}")
+            if files
+            else ()
+        )
+        version_text = _first(headers, "version") or _version_from_dirname(entry.name)
+        return InstalledDist(
+            name=name,
+            raw_name=raw_name,
+            version=_version(version_text),
+            version_text=version_text,
+            path=shown,
+            kind=kind,
+            requires=reqs,
+            requires_python=self.requires_python(_first(headers, "requires-python"), name, shown),
+            record=record,
+            has_record=files is not None,
+            members=members,
+            mtime=entry.stat().st_mtime,
+        )
+
+    def egg_link(self, entry: os.DirEntry[str]) -> InstalledDist | None:
+        """A ``setup.py develop`` install: the file names the project folder."""
+        shown = self.relpath(entry.name)
+        fallback = entry.name[: -len(".egg-link")]
+        data = self.read_bytes(entry.path, fallback, shown)
+        lines = data.decode("utf-8", "replace").splitlines() if data else []
+        target = lines[0].strip() if lines else ""
+        name = canonicalize_name(fallback)
+        headers: dict[str, list[str]] = {}
+        requires_txt = None
+        if target and os.path.isdir(target):
+            # The egg-info lives in the project, outside the prefix.  Reading
+            # its metadata is what pip does too; nothing there is executed.
+            for child in sorted(os.listdir(target)):
+                if (
+                    child.endswith(".egg-info")
+                    and canonicalize_name(_name_from_dirname(child)) == name
+                ):
+                    egg = os.path.join(target, child)
+                    meta = self.read_bytes(os.path.join(egg, "PKG-INFO"), fallback, shown)
+                    headers = _headers(meta.decode("utf-8", "replace")) if meta else {}
+                    requires_txt = self.read_bytes(
+                        os.path.join(egg, "requires.txt"), fallback, shown
+                    )
+                    break
+        version_text = _first(headers, "version") or ""
+        return InstalledDist(
+            name=canonicalize_name(_first(headers, "name") or fallback),
+            raw_name=_first(headers, "name") or fallback,
+            version=_version(version_text),
+            version_text=version_text,
+            path=shown,
+            kind="egg-link",
+            requires=self.requirements(
+                headers.get("requires-dist", []) or _requires_txt(requires_txt), name, shown
+            ),
+            requires_python=self.requires_python(_first(headers, "requires-python"), name, shown),
+            editable_target=target or None,
+            target_exists=bool(target) and os.path.isdir(target),
+            mtime=entry.stat().st_mtime,
+        )
+
+    def pth(self, entry: os.DirEntry[str]) -> Iterator[str]:
+        """Path lines of a .pth file (``import`` lines are code: skipped)."""
+        data = self.read_bytes(entry.path, entry.name, self.relpath(entry.name))
+        for line in (data or b"").decode("utf-8", "replace").splitlines():
+            line = line.strip()
+            if line and not line.startswith(("#", "import ", "import\t")):
+                yield line
+
+    # -- pieces ------------------------------------------------------------
+
+    def record(self, folder: str, shown: str, name: str) -> tuple[list[str] | None, int | None]:
+        data = self.read_bytes(os.path.join(folder, "RECORD"), name, shown + "/RECORD")
+        if data is None:
+            return None, None
+        paths: list[str] = []
+        escaped = 0
+        text = data.decode("utf-8", "replace")
+        try:
+            rows = list(csv.reader(text.splitlines()))
+        except csv.Error as exc:
+            self.problem(name, shown + "/RECORD", f"malformed RECORD: {exc}")
+            return [], len(data)
+        for row in rows:
+            if not row or not row[0]:
+                continue
+            rel = self.inside(row[0])
+            if rel is None:
+                escaped += 1
+            else:
+                paths.append(rel)
+        if escaped:
+            self.problem(
+                name,
+                shown + "/RECORD",
+                f"RECORD lists {escaped} path(s) outside the prefix; not followed",
+            )
+        return paths, len(data)
+
+    def installed_files(self, text: str, egg_rel: str) -> tuple[str, ...]:
+        # installed-files.txt paths are relative to the egg-info folder.
+        out = []
+        for line in text.splitlines():
+            line = line.strip()
+            if line:
+                rel = self.inside(line, base=egg_rel)
+                if rel is not None:
+                    out.append(rel)
+        return tuple(out)
+
+    def inside(self, path: str, base: str | None = None) -> str | None:
+        """``path`` (relative to ``base``, default this site-packages) as a
+        prefix-relative path, or None when it points outside the prefix."""
+        path = path.replace("\\", "/")
+        if os.path.isabs(self.rel):
+            return None  # a site-packages outside the prefix owns nothing inside it
+        if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+            abs_prefix = self.prefix.rstrip("/") + "/"
+            return path[len(abs_prefix) :] if path.startswith(abs_prefix) else None
+        joined = posixpath.normpath(posixpath.join(base or self.rel, path))
+        if joined == ".." or joined.startswith("../"):
+            return None
+        return joined
+
+    def requirements(self, lines: list[str], name: str, shown: str) -> tuple[Requirement, ...]:
+        out = []
+        for line in lines:
+            try:
+                out.append(Requirement(line))
+            except InvalidRequirement:
+                self.problem(name, shown, f"unparseable requirement {line!r} ignored")
+        return tuple(out)
+
+    def requires_python(self, text: str | None, name: str, shown: str) -> SpecifierSet | None:
+        if not text:
+            return None
+        try:
+            return SpecifierSet(text)
+        except InvalidSpecifier:
+            self.problem(name, shown, f"unparseable Requires-Python {text!r} ignored")
+            return None
+
+    def direct_url(self, folder: str, name: str, shown: str) -> DirectUrl | None:
+        data = self.read_bytes(os.path.join(folder, "direct_url.json"), name, shown)
+        if data is None:
+            return None
+        try:
+            raw = json.loads(data)
+            return _direct_url(raw)
+        except (ValueError, TypeError, KeyError, RecursionError):
+            self.problem(name, shown + "/direct_url.json", "malformed direct_url.json (PEP 610)")
+            return None
+
+
+def _direct_url(raw: Any) -> DirectUrl:
+    if not isinstance(raw, dict) or not isinstance(raw.get("url"), str):
+        raise ValueError("no url")
+    dir_info: dict[str, Any] = raw["dir_info"] if isinstance(raw.get("dir_info"), dict) else {}
+    vcs_info = raw.get("vcs_info") if isinstance(raw.get("vcs_info"), dict) else None
+    archive = raw.get("archive_info") if isinstance(raw.get("archive_info"), dict) else None
+    archive_hash = None
+    if archive is not None:
+        hashes = archive.get("hashes")
+        if isinstance(hashes, dict) and hashes:
+            algo = "sha256" if "sha256" in hashes else sorted(hashes)[0]
+            archive_hash = f"{algo}={hashes[algo]}"
+        elif isinstance(archive.get("hash"), str):
+            archive_hash = archive["hash"]
+    return DirectUrl(
+        url=raw["url"],
+        editable=bool(dir_info.get("editable")),
+        vcs=vcs_info.get("vcs") if vcs_info else None,
+        commit_id=vcs_info.get("commit_id") if vcs_info else None,
+        requested_revision=vcs_info.get("requested_revision") if vcs_info else None,
+        archive_hash=archive_hash,
+        subdirectory=raw.get("subdirectory") if isinstance(raw.get("subdirectory"), str) else None,
+    )
+
+
+def _file_url_path(url: str) -> str:
+    """The local path of a ``file:`` URL (``file:///C:/x`` -> ``C:/x``)."""
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    if len(path) > 2 and path[0] == "/" and path[2] == ":":
+        path = path[1:]
+    return path
+
+
+def _headers(text: str) -> dict[str, list[str]]:
+    """RFC 822 style headers of core metadata, up to the first blank line.
+
+    Only the header block is read: the description body can be large and is
+    never needed.  Keys are lower-cased; repeated keys keep every value.
+    """
+    headers: dict[str, list[str]] = {}
+    last: str | None = None
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        if line[0] in " \t" and last is not None:
+            headers[last][-1] += " " + line.strip()
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        last = key.strip().lower()
+        headers.setdefault(last, []).append(value.strip())
+    return headers
+
+
+def _first(headers: dict[str, list[str]], key: str) -> str | None:
+    values = headers.get(key)
+    return values[0] if values else None
+
+
+def _requires_txt(data: bytes | None) -> list[str]:
+    """setuptools' requires.txt: sections ``[extra]``, ``[:marker]`` or
+    ``[extra:marker]`` qualify the lines under them."""
+    if not data:
+        return []
+    out: list[str] = []
+    marker = ""
+    for line in data.decode("utf-8", "replace").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            extra, _, env = line[1:-1].partition(":")
+            parts = []
+            if extra.strip():
+                parts.append(f'extra == "{extra.strip()}"')
+            if env.strip():
+                parts.append(f"({env.strip()})")
+            marker = " and ".join(parts)
+            continue
+        out.append(f"{line}; {marker}" if marker else line)
+    return out
+
+
+def _name_from_dirname(dirname: str) -> str:
+    stem = dirname.rsplit(".", 1)[0]
+    return stem.split("-", 1)[0]
+
+
+def _version_from_dirname(dirname: str) -> str:
+    stem = dirname.rsplit(".", 1)[0]
+    parts = stem.split("-")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _version(text: str | None) -> Version | None:
+    if not text:
+        return None
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def read_site_packages(prefix: str, rel: str) -> tuple[SitePackages, list[ReadProblem]]:
+    """Read the site-packages at ``rel`` (prefix-relative, or absolute for a
+    folder outside the prefix such as the user site)."""
+    reader = _Reader(prefix, rel)
+    return reader.read(), reader.problems

@@ -1,0 +1,150 @@
+"""Find the target environment's Python: version, site-packages, platform.
+
+In order of trust: the conda ``python`` record (its version, and
+``python_site_packages_path`` when the writer recorded it, as for
+free-threaded builds), then ``pyvenv.cfg``, then the ``lib/pythonX.Y`` or
+``Lib`` layout on disk.  The platform is the conda subdir of the records;
+without records it is assumed to be the host's.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import sys
+from collections import Counter
+from collections.abc import Sequence
+
+from packaging.version import InvalidVersion, Version
+
+from ..models import CondaRecord, PythonInfo
+
+__all__ = ["find_python", "host_subdir", "read_pyvenv_cfg"]
+
+_LIB_PY = re.compile(r"^python(\d+)\.(\d+)(t?)$")
+
+
+def host_subdir() -> str:
+    machine = platform.machine().lower()
+    arch = {
+        "x86_64": "64",
+        "amd64": "64",
+        "aarch64": "aarch64",
+        "arm64": "arm64",
+        "ppc64le": "ppc64le",
+        "s390x": "s390x",
+    }.get(machine, "64")
+    if sys.platform.startswith("win"):
+        return "win-arm64" if arch in ("aarch64", "arm64") else "win-64"
+    if sys.platform == "darwin":
+        return "osx-arm64" if arch in ("aarch64", "arm64") else "osx-64"
+    if arch == "arm64":
+        arch = "aarch64"
+    return f"linux-{arch}"
+
+
+def read_pyvenv_cfg(prefix: str) -> dict[str, str]:
+    try:
+        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8", errors="replace") as fh:
+            text = fh.read(65536)
+    except OSError:
+        return {}
+    out = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            out[key.strip().lower()] = value.strip()
+    return out
+
+
+def _subdir(records: Sequence[CondaRecord], python: CondaRecord | None) -> str:
+    if python is not None and python.subdir and python.subdir != "noarch":
+        return python.subdir
+    counts = Counter(r.subdir for r in records if r.subdir and r.subdir != "noarch")
+    return counts.most_common(1)[0][0] if counts else host_subdir()
+
+
+def _lib_dirs(prefix: str) -> list[tuple[Version, str]]:
+    """``lib/pythonX.Y[t]`` folders that hold a site-packages, newest first."""
+    found = []
+    try:
+        names = os.listdir(os.path.join(prefix, "lib"))
+    except OSError:
+        names = []
+    for name in names:
+        m = _LIB_PY.match(name)
+        if m and os.path.isdir(os.path.join(prefix, "lib", name, "site-packages")):
+            found.append((Version(f"{m.group(1)}.{m.group(2)}"), f"lib/{name}/site-packages"))
+    found.sort(reverse=True)
+    return found
+
+
+def other_site_packages(prefix: str, current: str | None) -> list[str]:
+    """Every ``lib/pythonX.Y/site-packages`` except the env's own."""
+    return sorted(rel for _, rel in _lib_dirs(prefix) if rel != current)
+
+
+def find_python(prefix: str, records: Sequence[CondaRecord]) -> PythonInfo | None:
+    python = next((r for r in records if r.name in ("python", "pypy3", "pypy")), None)
+    cfg = read_pyvenv_cfg(prefix)
+    venv = bool(cfg)
+    include_system = cfg.get("include-system-site-packages", "true").lower() == "true"
+    subdir = _subdir(records, python)
+    windows = subdir.startswith("win")
+    implementation = "cpython"
+    if python is not None and (python.name.startswith("pypy") or "pypy" in python.build):
+        implementation = "pypy"
+
+    version: Version | None = None
+    source = ""
+    if python is not None:
+        version = _parse(python.version)
+        source = f"conda record {python.dist_str}"
+    if version is None:
+        for key in ("version", "version_info"):
+            version = _parse(cfg.get(key, ""))
+            if version is not None:
+                source = "pyvenv.cfg"
+                break
+    lib_dirs = _lib_dirs(prefix)
+    if version is None and lib_dirs:
+        version, _ = lib_dirs[0]
+        source = f"{lib_dirs[0][1]} layout"
+    if version is None:
+        return None
+
+    site: str | None = python.python_site_packages_path if python is not None else None
+    if site is None:
+        if windows or (
+            not lib_dirs and os.path.isdir(os.path.join(prefix, "Lib", "site-packages"))
+        ):
+            site = "Lib/site-packages"
+        else:
+            short = f"{version.major}.{version.minor}"
+            candidates = [rel for v, rel in lib_dirs if f"{v.major}.{v.minor}" == short]
+            # Free-threaded builds use lib/python3.13t; prefer it when the
+            # python build says so (conda-forge: "*_cp313t").
+            threaded = python is not None and re.search(r"cp\d+t", python.build) is not None
+            candidates.sort(key=lambda rel: ("t/" in rel) != threaded)
+            site = candidates[0] if candidates else f"lib/python{short}/site-packages"
+    return PythonInfo(
+        version=version,
+        site_packages=site,
+        platform=subdir,
+        source=source,
+        implementation=implementation,
+        venv=venv,
+        include_system_site_packages=include_system,
+    )
+
+
+def _parse(text: str) -> Version | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return Version(text)
+    except InvalidVersion:
+        m = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+        return Version(".".join(g for g in m.groups() if g)) if m else None

@@ -1,0 +1,325 @@
+"""The values that flow through the pipeline.
+
+``discover`` turns a prefix into a :class:`PrefixState` (what is on disk, as
+read); ``graph`` joins it into nodes and edges; ``check`` turns both into
+:class:`Finding` values.  Everything here is immutable: stages return new
+values and never change what they were given.
+
+Names of Python distributions are PEP 503 normalized once, when they are
+read (:func:`packaging.utils.canonicalize_name`).  Paths inside the prefix
+are kept as prefix-relative POSIX strings (``lib/python3.11/site-packages/x``)
+because that is how conda records them and how two owners of one file are
+compared.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+__all__ = [
+    "CondaPath",
+    "CondaRecord",
+    "Depth",
+    "DirectUrl",
+    "DiskEntry",
+    "Finding",
+    "HistoryRevision",
+    "InstalledDist",
+    "PrefixState",
+    "PythonInfo",
+    "ReadProblem",
+    "Severity",
+    "SitePackages",
+]
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; ordered so that ``>=`` means "at least as bad"."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def from_label(cls, label: str) -> Severity:
+        return cls[label.upper()]
+
+
+class Depth(enum.Enum):
+    """How much of the prefix an audit reads.
+
+    ``QUICK`` reads metadata and ownership only; ``DEFAULT`` also checks that
+    every file a conda record lists is present with its recorded size;
+    ``DEEP`` adds the sha256 of each of those files.
+    """
+
+    QUICK = "quick"
+    DEFAULT = "default"
+    DEEP = "deep"
+
+
+# --------------------------------------------------------------------------
+# conda side
+
+
+class CondaPath(NamedTuple):
+    """One file a conda record lists (``paths_data.paths[]`` or ``files``).
+
+    A NamedTuple rather than a dataclass: a large env has tens of thousands.
+    """
+
+    path: str
+    path_type: str | None = None  # hardlink, softlink, directory, pyc_file, ...
+    size: int | None = None  # size_in_bytes, when the writer recorded it
+    sha256: str | None = None
+    placeholder: bool = False  # prefix_placeholder: content rewritten at link time
+    original_path: str | None = None  # rattler: the path before a clobber rename
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CondaRecord:
+    """One ``conda-meta/<name>-<version>-<build>.json`` as written by conda,
+    mamba, micromamba or rattler (pixi).  Only fields reconcile uses are kept,
+    unknown ones are ignored."""
+
+    name: str
+    version: str
+    build: str
+    build_number: int = 0
+    channel: str | None = None
+    subdir: str | None = None
+    noarch: str | None = None
+    depends: tuple[str, ...] = ()
+    constrains: tuple[str, ...] = ()
+    paths: tuple[CondaPath, ...] = ()
+    has_paths_data: bool = False
+    requested_specs: tuple[str, ...] = ()
+    python_site_packages_path: str | None = None
+    url: str | None = None
+    source: str = ""  # prefix-relative path of the json file
+
+    @property
+    def dist_str(self) -> str:
+        return f"{self.name}-{self.version}-{self.build}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HistoryRevision:
+    """One ``==> date <==`` block of ``conda-meta/history``."""
+
+    date: str
+    command: str | None = None
+    tool_version: str | None = None
+    update_specs: tuple[str, ...] = ()
+    remove_specs: tuple[str, ...] = ()
+    neutered_specs: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()  # "+channel::name-version-build"
+    removed: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------
+# pip side
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DirectUrl:
+    """PEP 610 ``direct_url.json``, reduced to what an audit reports."""
+
+    url: str
+    editable: bool = False
+    vcs: str | None = None
+    commit_id: str | None = None
+    requested_revision: str | None = None
+    archive_hash: str | None = None
+    subdirectory: str | None = None
+
+    @property
+    def is_local_dir(self) -> bool:
+        return self.url.startswith("file:") and self.vcs is None and self.archive_hash is None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class InstalledDist:
+    """A distribution's metadata folder or file in one site-packages.
+
+    ``path`` is prefix-relative when the folder is inside the prefix (the
+    normal case), absolute otherwise (a user site, an egg-link target).
+    """
+
+    name: NormalizedName
+    raw_name: str
+    version: Version | None
+    version_text: str
+    path: str
+    kind: str  # "dist-info", "egg-info", "egg-info-file", "egg-link"
+    installer: str | None = None
+    installer_size: int | None = None
+    requested: bool = False
+    requires: tuple[Requirement, ...] = ()
+    requires_python: SpecifierSet | None = None
+    extras: tuple[str, ...] = ()
+    direct_url: DirectUrl | None = None
+    record: tuple[str, ...] = ()  # prefix-relative paths from RECORD, inside the prefix
+    record_size: int | None = None  # bytes of the RECORD file itself
+    has_record: bool = False
+    members: tuple[str, ...] = ()  # entry names inside the metadata folder
+    mtime: float = 0.0
+    editable_target: str | None = None  # egg-link target or a local install's folder
+    target_exists: bool = False  # whether that folder exists (read by discover)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SitePackages:
+    """The distributions found in one site-packages directory."""
+
+    path: str  # prefix-relative when inside the prefix, else absolute
+    dists: tuple[InstalledDist, ...] = ()
+    editable_paths: tuple[str, ...] = ()  # lines of easy-install.pth / __editable__*.pth
+
+
+# --------------------------------------------------------------------------
+# the environment
+
+
+_MARKER_PLATFORMS: Mapping[str, tuple[str, str, str, str]] = {
+    # conda subdir prefix -> (sys_platform, platform_system, os_name, default machine)
+    "linux": ("linux", "Linux", "posix", "x86_64"),
+    "osx": ("darwin", "Darwin", "posix", "x86_64"),
+    "win": ("win32", "Windows", "nt", "AMD64"),
+    "emscripten": ("emscripten", "Emscripten", "posix", "wasm32"),
+    "wasi": ("wasi", "WASI", "posix", "wasm32"),
+}
+_MACHINES: Mapping[str, str] = {
+    "linux-64": "x86_64",
+    "linux-32": "i686",
+    "linux-aarch64": "aarch64",
+    "linux-ppc64le": "ppc64le",
+    "linux-s390x": "s390x",
+    "linux-armv7l": "armv7l",
+    "osx-64": "x86_64",
+    "osx-arm64": "arm64",
+    "win-64": "AMD64",
+    "win-32": "x86",
+    "win-arm64": "ARM64",
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PythonInfo:
+    """The target environment's Python, not reconcile's own interpreter."""
+
+    version: Version
+    site_packages: str  # prefix-relative
+    platform: str  # conda subdir, e.g. "linux-64"
+    source: str  # where the version came from, for the report
+    implementation: str = "cpython"
+    venv: bool = False
+    include_system_site_packages: bool = True
+
+    @property
+    def short(self) -> str:
+        return f"{self.version.major}.{self.version.minor}"
+
+    def marker_environment(self) -> dict[str, str]:
+        """PEP 508 marker values for this env's Python and platform."""
+        family = self.platform.split("-", 1)[0]
+        sys_platform, system, os_name, machine = _MARKER_PLATFORMS.get(
+            family, _MARKER_PLATFORMS["linux"]
+        )
+        impl = self.implementation
+        return {
+            "implementation_name": impl,
+            "implementation_version": str(self.version),
+            "os_name": os_name,
+            "platform_machine": _MACHINES.get(self.platform, machine),
+            "platform_python_implementation": "PyPy" if impl == "pypy" else "CPython",
+            "platform_release": "",
+            "platform_system": system,
+            "platform_version": "",
+            "python_full_version": str(self.version),
+            "python_version": self.short,
+            "sys_platform": sys_platform,
+            "extra": "",
+        }
+
+
+class DiskEntry(NamedTuple):
+    """What the disk holds at a path a conda record lists."""
+
+    size: int
+    is_link: bool
+    sha256: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReadProblem:
+    """Something discovery could not read; ``check`` reports it as a finding.
+
+    ``code`` is the finding code it becomes (``invalid-record`` or
+    ``stale-dist-info``).
+    """
+
+    code: str
+    package: str
+    path: str
+    reason: str
+    severity: Severity = Severity.ERROR
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PrefixState:
+    """Everything discovery read from one prefix, and nothing more."""
+
+    prefix: Path
+    depth: Depth
+    records: tuple[CondaRecord, ...] = ()
+    history: tuple[HistoryRevision, ...] = ()
+    python: PythonInfo | None = None
+    site_packages: SitePackages | None = None
+    other_site_packages: tuple[SitePackages, ...] = ()
+    user_site: SitePackages | None = None
+    user_site_visible: bool = False
+    disk: Mapping[str, DiskEntry] = field(default_factory=dict)
+    problems: tuple[ReadProblem, ...] = ()
+
+
+# --------------------------------------------------------------------------
+# findings
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Finding:
+    """One problem, in a form people and machines both read.
+
+    ``code`` is the stable contract (documented in the README); ``message``
+    is one line for a person; ``evidence`` holds the paths, versions and
+    specs that prove it.
+    """
+
+    code: str
+    severity: Severity
+    package: str
+    message: str
+    evidence: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity.label,
+            "package": self.package,
+            "message": self.message,
+            "evidence": dict(self.evidence),
+        }

@@ -1,0 +1,265 @@
+"""Stage 4: render results as strings.  Renderers never print or exit.
+
+Formats: ``text`` for people; ``json`` (schema ``reconcile.audit/1`` and
+``reconcile.graph/1``) for machines; ``dot`` and ``mermaid`` for the graph.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from . import __version__
+from .graph import Graph, Node
+from .models import Depth, Finding, Severity
+
+__all__ = [
+    "AUDIT_SCHEMA",
+    "GRAPH_SCHEMA",
+    "audit_json",
+    "audit_text",
+    "graph_dot",
+    "graph_json",
+    "graph_mermaid",
+    "graph_text",
+]
+
+AUDIT_SCHEMA = "reconcile.audit/1"
+GRAPH_SCHEMA = "reconcile.graph/1"
+
+
+def _counts(findings: Iterable[Finding]) -> dict[str, int]:
+    c = Counter(f.severity for f in findings)
+    return {s.label: c.get(s, 0) for s in sorted(Severity, reverse=True)}
+
+
+def conda_file_count(graph: Graph) -> int:
+    return sum(
+        1
+        for n in graph.nodes.values()
+        if n.record is not None and n.primary
+        for p in n.record.paths
+        if p.path_type != "directory"
+    )
+
+
+def checked_summary(graph: Graph) -> str:
+    """One line that says what this depth checked."""
+    depth = graph.state.depth
+    base = "metadata, ownership and dependencies of both conda and pip"
+    if depth is Depth.QUICK:
+        return base + " (--quick: files not checked)"
+    files = conda_file_count(graph)
+    what = "presence, size and sha256" if depth is Depth.DEEP else "presence and size"
+    return f"{base}; {what} of {files:,} conda files ({depth.value})"
+
+
+def _python_line(graph: Graph) -> str:
+    py = graph.python
+    if py is None:
+        return "no Python found in this prefix"
+    return f"Python {py.version} ({py.source}), {py.platform}, site-packages {py.site_packages}"
+
+
+def _provenance_counts(graph: Graph) -> str:
+    c = Counter(n.provenance.value for n in graph.nodes.values())
+    parts = [f"{c[k]} {k}" for k in ("conda", "conda-python", "pip", "conflict") if c.get(k)]
+    return f"{len(graph.nodes)} packages: " + ", ".join(parts) if parts else "no packages"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def audit_text(graph: Graph, findings: tuple[Finding, ...]) -> str:
+    lines = [
+        f"reconcile audit of {graph.state.prefix}",
+        _python_line(graph),
+        _provenance_counts(graph),
+        "checked: " + checked_summary(graph),
+        "",
+    ]
+    for severity in sorted(Severity, reverse=True):
+        group = [f for f in findings if f.severity is severity]
+        if not group:
+            continue
+        lines.append(f"{severity.label.upper()} ({len(group)})")
+        width = max(len(f.code) for f in group)
+        for f in group:
+            lines.append(f"  {f.code:<{width}}  {f.package}: {f.message}")
+        lines.append("")
+    counts = _counts(findings)
+    if findings:
+        lines.append(
+            ", ".join(
+                [
+                    _plural(counts["error"], "error"),
+                    _plural(counts["warning"], "warning"),
+                    f"{counts['info']} info",
+                ]
+            )
+        )
+    else:
+        lines.append("no problems found")
+    return "\n".join(lines) + "\n"
+
+
+def _node_dict(node: Node) -> dict[str, Any]:
+    record = node.record
+    return {
+        "name": node.key,
+        "provenance": node.provenance.value,
+        "version": node.version,
+        "installed_by": node.installed_by,
+        "conda": None
+        if record is None
+        else {
+            "name": record.name,
+            "version": record.version,
+            "build": record.build,
+            "channel": record.channel,
+            "record": record.source,
+            "owns": node.owned_dist,
+            "ownership": node.ownership.value if node.ownership else None,
+        },
+        "pip": [
+            {
+                "name": d.raw_name,
+                "version": d.version_text,
+                "path": d.path,
+                "kind": d.kind,
+                "installer": d.installer,
+                "requested": d.requested,
+                "editable": bool(d.direct_url and d.direct_url.editable) or d.kind == "egg-link",
+                "direct_url": d.direct_url.url if d.direct_url else None,
+            }
+            for d in node.dists
+        ],
+    }
+
+
+def _python_dict(graph: Graph) -> dict[str, Any] | None:
+    py = graph.python
+    if py is None:
+        return None
+    return {
+        "version": str(py.version),
+        "site_packages": py.site_packages,
+        "platform": py.platform,
+        "implementation": py.implementation,
+        "source": py.source,
+    }
+
+
+def audit_json(graph: Graph, findings: tuple[Finding, ...]) -> str:
+    doc = {
+        "schema": AUDIT_SCHEMA,
+        "reconcile_version": __version__,
+        "prefix": str(graph.state.prefix),
+        "depth": graph.state.depth.value,
+        "checked": checked_summary(graph),
+        "python": _python_dict(graph),
+        "packages": [_node_dict(n) for n in graph.nodes.values()],
+        "findings": [f.to_dict() for f in findings],
+        "summary": _counts(findings),
+    }
+    return json.dumps(doc, indent=2, sort_keys=False, default=str) + "\n"
+
+
+# --------------------------------------------------------------------------
+# the graph itself
+
+
+def _active_edges(graph: Graph) -> list[tuple[str, str, str]]:
+    out = []
+    for e in graph.edges:
+        if e.resolved and e.active and e.kind != "constrains" and e.source != e.target:
+            out.append((e.source, e.target, e.kind))
+    return sorted(set(out))
+
+
+def graph_text(graph: Graph) -> str:
+    lines = [
+        f"unified graph of {graph.state.prefix}",
+        _python_line(graph),
+        _provenance_counts(graph),
+        "",
+    ]
+    deps: dict[str, list[str]] = {}
+    for src, dst, kind in _active_edges(graph):
+        deps.setdefault(src, []).append(f"{dst} ({'conda' if kind == 'depends' else 'pip'})")
+    for key, node in graph.nodes.items():
+        lines.append(f"{key} {node.version or '(missing)'} [{node.provenance.value}]")
+        for dep in deps.get(key, []):
+            lines.append(f"  -> {dep}")
+    return "\n".join(lines) + "\n"
+
+
+def graph_json(graph: Graph) -> str:
+    doc = {
+        "schema": GRAPH_SCHEMA,
+        "reconcile_version": __version__,
+        "prefix": str(graph.state.prefix),
+        "python": _python_dict(graph),
+        "nodes": [_node_dict(n) for n in graph.nodes.values()],
+        "edges": [
+            {
+                "source": e.source,
+                "target": e.target,
+                "kind": e.kind,
+                "spec": e.spec,
+                "resolved": e.resolved,
+                "active": e.active,
+                "extra": e.via_extra,
+            }
+            for e in graph.edges
+        ],
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+_DOT_COLORS = {
+    "conda": "#43b02a",
+    "conda-python": "#2a7ab0",
+    "pip": "#f0ad4e",
+    "conflict": "#d9534f",
+}
+
+
+def _dot_id(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def graph_dot(graph: Graph) -> str:
+    lines = ["digraph reconcile {", "  rankdir=LR;", "  node [shape=box, style=filled];"]
+    for key, node in graph.nodes.items():
+        label = f"{key}\\n{node.version or 'missing'}"
+        color = _DOT_COLORS[node.provenance.value]
+        lines.append(f'  {_dot_id(key)} [label="{label}", fillcolor="{color}"];')
+    for src, dst, kind in _active_edges(graph):
+        style = "solid" if kind == "depends" else "dashed"
+        lines.append(f"  {_dot_id(src)} -> {_dot_id(dst)} [style={style}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_id(key: str, ids: dict[str, str]) -> str:
+    return ids.setdefault(key, f"n{len(ids)}")
+
+
+def graph_mermaid(graph: Graph) -> str:
+    ids: dict[str, str] = {}
+    lines = ["flowchart LR"]
+    for key, node in graph.nodes.items():
+        label = f"{key} {node.version or 'missing'}".replace('"', "'")
+        lines.append(
+            f'  {_mermaid_id(key, ids)}["{label}"]:::{node.provenance.value.replace("-", "_")}'
+        )
+    for src, dst, kind in _active_edges(graph):
+        arrow = "-->" if kind == "depends" else "-.->"
+        lines.append(f"  {_mermaid_id(src, ids)} {arrow} {_mermaid_id(dst, ids)}")
+    for name, color in _DOT_COLORS.items():
+        lines.append(f"  classDef {name.replace('-', '_')} fill:{color}")
+    return "\n".join(lines) + "\n"
