@@ -202,12 +202,17 @@ def _check_clobbers(graph: Graph) -> Iterator[Finding]:
                         clobbered_by=loser,
                         owners=[record.name],
                     )
-        owned_dist = node.owned_dist if node.ownership is Ownership.INTACT else None
+        intact = node.ownership is Ownership.INTACT
         for dist in node.dists:
-            if dist.path == owned_dist:
+            if intact and dist.path == node.owned_dist:
                 continue  # conda's own dist-info: its RECORD repeats conda's list
+            if node.record is not None and not intact:
+                continue  # pip wrote over conda's files: pip-overwrote-conda says so
+            # A pip dist beside conda's intact copy of the same name: conda
+            # wrote last, over pip's files.  That is a clobber of its own.
+            owner = f"{node.key} ({dist.installer or 'pip'})" if intact else node.key
             for path in dist.record:
-                owners[path].append((node.key, dist.installer or "pip"))
+                owners[path].append((owner, dist.installer or "pip"))
 
     pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
     sides: dict[tuple[str, str], tuple[str, str]] = {}
@@ -362,10 +367,15 @@ def _conda_spec_ok(spec: str, target: Node) -> tuple[bool, str]:
 
 
 def _check_pip_dependencies(graph: Graph) -> Iterator[Finding]:
+    # Where a conda record depends on the same package, its MatchSpec governs
+    # and conda-dependency-unsatisfied reports it: one cause, one finding.
+    conda_edges = {(e.source, e.target) for e in graph.edges if e.kind == "depends"}
     for edge in graph.edges:
         if edge.kind != "requires" or not edge.active or edge.requirement is None:
             continue
         source = graph.nodes[edge.source]
+        if source.installed_by == "conda" and (edge.source, edge.target) in conda_edges:
+            continue
         req = edge.requirement
         dist = source.effective
         assert dist is not None
@@ -484,7 +494,7 @@ def _check_editables(graph: Graph) -> Iterator[Finding]:
             yield _finding(
                 "editable-install",
                 node.key,
-                f"{node.key} {dist.version_text} is a {how} install from {target}{gone}",
+                f"{node.key} {dist.version_text}: {how} install from {target}{gone}",
                 target=target,
                 exists=dist.target_exists,
                 kind=how,

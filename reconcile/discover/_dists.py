@@ -122,8 +122,12 @@ class _Reader:
         raw_name = _first(headers, "name") or fallback
         name = canonicalize_name(raw_name)
         if meta is None:
+            # pip and importlib.metadata cannot identify it: not a distribution,
+            # only debris (typically INSTALLER/REQUESTED that pip uninstall left
+            # because RECORD did not list them).
             left = ", ".join(members) or "nothing"
             self.problem(name, shown, f"no METADATA (left: {left})")
+            return None
         installer_bytes = self.read_bytes(os.path.join(entry.path, "INSTALLER"), name, shown)
         installer = installer_bytes.decode("utf-8", "replace").strip() if installer_bytes else None
         record, record_size = self.record(entry.path, shown, name)
@@ -281,7 +285,7 @@ class _Reader:
                 escaped += 1
             else:
                 paths.append(rel)
-        if escaped:
+        if escaped and not os.path.isabs(self.rel):
             self.problem(
                 name,
                 shown + "/RECORD",

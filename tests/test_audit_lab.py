@@ -1,0 +1,86 @@
+"""The audit on real broken environments (fixtures/lab): exact findings.
+
+Each scenario folder holds ``expected.toml``, the exact set of (code,
+package) an audit must report.  These prefixes were written by py-rattler
+and the prefix's own pip, so the tests exercise the formats real installers
+write, not what a test author believes they write.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from reconcile.check import CODES
+from reconcile.cli import main
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures" / "lab"))
+from lab import scenario_names  # noqa: E402
+
+pytestmark = pytest.mark.lab
+
+SCENARIOS = scenario_names()
+
+
+def audit_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
+    code = main(["audit", *args, "--format", "json"])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, json.loads(out)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_scenario_gives_exactly_the_expected_findings(lab, scenario, capsys, monkeypatch):
+    monkeypatch.setenv("HOME", str(lab.home(scenario)))
+    monkeypatch.delenv("PYTHONUSERBASE", raising=False)
+    monkeypatch.delenv("PYTHONNOUSERSITE", raising=False)
+    _, doc = audit_json(capsys, str(lab.prefix(scenario)), "--fail-on", "never")
+    got = {(f["code"], f["package"]) for f in doc["findings"]}
+    assert got == lab.expected(scenario), "\n".join(
+        f"{f['severity']}: {f['code']} {f['package']}: {f['message']}" for f in doc["findings"]
+    )
+
+
+def test_every_code_is_produced_by_some_scenario(lab):
+    produced = {code for name in SCENARIOS for code, _ in lab.expected(name)}
+    assert produced == set(CODES)
+
+
+def test_clean_prefix_has_no_error_or_warning(lab, capsys, monkeypatch):
+    monkeypatch.setenv("HOME", str(lab.home("clean")))
+    for depth in ("--quick", "--deep"):
+        code, doc = audit_json(capsys, str(lab.prefix("clean")), depth, "--fail-on", "info")
+        assert code == 0
+        assert doc["summary"] == {"error": 0, "warning": 0, "info": 0}
+
+
+def test_quick_and_deep_agree_on_metadata_findings(lab, capsys, monkeypatch):
+    """--quick skips file checks only: every other finding is the same."""
+    file_codes = {"missing-file", "altered-file"}
+    for scenario in SCENARIOS:
+        monkeypatch.setenv("HOME", str(lab.home(scenario)))
+        prefix = str(lab.prefix(scenario))
+        _, quick = audit_json(capsys, prefix, "--quick")
+        _, deep = audit_json(capsys, prefix, "--deep")
+        q = {(f["code"], f["package"]) for f in quick["findings"]}
+        d = {(f["code"], f["package"]) for f in deep["findings"] if f["code"] not in file_codes}
+        assert q == d, scenario
+        assert "files not checked" in quick["checked"]
+        assert "sha256" in deep["checked"]
+
+
+def test_json_document_shape(lab, capsys, monkeypatch):
+    monkeypatch.setenv("HOME", str(lab.home("clean")))
+    _, doc = audit_json(capsys, str(lab.prefix("clean")))
+    assert doc["schema"] == "reconcile.audit/1"
+    assert doc["python"]["version"].startswith(f"{sys.version_info.major}.{sys.version_info.minor}")
+    by_name = {p["name"]: p for p in doc["packages"]}
+    assert by_name["requests"]["provenance"] == "conda-python"
+    assert by_name["requests"]["conda"]["ownership"] == "intact"
+    assert by_name["attrs"]["provenance"] == "pip"
+    assert by_name["attrs"]["conda"] is None
+    assert by_name["attrs"]["pip"][0]["installer"] == "pip"
+    assert set(doc["summary"]) == {"error", "warning", "info"}
