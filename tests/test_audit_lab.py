@@ -18,7 +18,7 @@ from reconcile.check import CODES
 from reconcile.cli import main
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fixtures" / "lab"))
-from lab import scenario_names  # noqa: E402
+from lab import scenario_names
 
 pytestmark = pytest.mark.lab
 
