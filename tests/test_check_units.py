@@ -1,0 +1,164 @@
+"""Detector logic on small in-memory states (no disk): the cases no lab
+scenario can reach cheaply, such as another platform's markers, another
+Python's Requires-Python, and conda ``constrains``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from reconcile.check import check
+from reconcile.graph import build_graph
+from reconcile.models import (
+    CondaPath,
+    CondaRecord,
+    Depth,
+    InstalledDist,
+    PrefixState,
+    PythonInfo,
+    SitePackages,
+)
+
+SITE = "lib/python3.8/site-packages"
+
+
+def python(version: str = "3.8.18", platform: str = "linux-64") -> PythonInfo:
+    return PythonInfo(
+        version=Version(version), site_packages=SITE, platform=platform, source="test"
+    )
+
+
+def dist(
+    name: str,
+    version: str,
+    *requires: str,
+    requires_python: str | None = None,
+    installer: str = "pip",
+) -> InstalledDist:
+    return InstalledDist(
+        name=canonicalize_name(name),
+        raw_name=name,
+        version=Version(version),
+        version_text=version,
+        path=f"{SITE}/{name}-{version}.dist-info",
+        kind="dist-info",
+        installer=installer,
+        requires=tuple(Requirement(r) for r in requires),
+        requires_python=SpecifierSet(requires_python) if requires_python else None,
+    )
+
+
+def conda(
+    name: str,
+    version: str,
+    *,
+    depends: tuple[str, ...] = (),
+    constrains: tuple[str, ...] = (),
+    owns: InstalledDist | None = None,
+) -> CondaRecord:
+    paths = (CondaPath(f"{owns.path}/METADATA"),) if owns else ()
+    return CondaRecord(
+        name=name,
+        version=version,
+        build="0",
+        depends=depends,
+        constrains=constrains,
+        paths=paths,
+        source=f"conda-meta/{name}-{version}-0.json",
+    )
+
+
+def state(
+    *dists: InstalledDist, records: tuple[CondaRecord, ...] = (), py: PythonInfo | None = None
+) -> PrefixState:
+    return PrefixState(
+        prefix=Path("/env"),
+        depth=Depth.QUICK,
+        records=records,
+        python=py or python(),
+        site_packages=SitePackages(path=SITE, dists=dists),
+    )
+
+
+def findings(s: PrefixState) -> set[tuple[str, str]]:
+    return {(f.code, f.package) for f in check(build_graph(s))}
+
+
+@pytest.mark.parametrize(
+    ("platform", "expected"),
+    [
+        pytest.param("linux-64", set(), id="linux-env-skips-windows-only"),
+        pytest.param("win-64", {("pip-dependency-unsatisfied", "app")}, id="windows-env-needs-it"),
+    ],
+)
+def test_markers_are_evaluated_for_the_target_platform(platform, expected):
+    app = dist("app", "1.0", 'pywin32>=300; sys_platform == "win32"')
+    assert findings(state(app, py=python(platform=platform))) == expected
+
+
+def test_python_version_markers_use_the_env_python_not_ours():
+    # reconcile runs on 3.10+; the env is 3.8, so the backport is required.
+    app = dist("app", "1.0", 'importlib-metadata; python_version < "3.10"')
+    assert findings(state(app)) == {("pip-dependency-unsatisfied", "app")}
+    assert findings(state(app, dist("importlib-metadata", "6.0"))) == set()
+
+
+def test_requires_python_is_judged_against_the_env_python():
+    new = dist("new", "2.0", requires_python=">=3.10")
+    assert findings(state(new)) == {("requires-python-mismatch", "new")}
+    assert findings(state(new, py=python("3.12.1"))) == set()
+
+
+def test_extras_requested_by_a_dependent_switch_on_requirements():
+    lib = dist("lib", "1.0", 'socks-helper>=2; extra == "socks"')
+    assert findings(state(lib)) == set(), "nobody asked for the extra"
+    app = dist("app", "1.0", "lib[socks]")
+    assert findings(state(lib, app)) == {("pip-dependency-unsatisfied", "lib")}
+
+
+def test_conda_constrains_bind_only_installed_packages():
+    tool = conda("tool", "1.0", constrains=("numpy <2",))
+    assert findings(state(records=(tool,))) == set()
+    numpy = dist("numpy", "2.1.0")
+    assert findings(state(numpy, records=(tool,))) == {("conda-dependency-unsatisfied", "tool")}
+
+
+def test_conda_depends_met_only_by_pip_is_a_warning():
+    six = dist("six", "1.17.0")
+    dateutil = conda("python-dateutil", "2.9.0", depends=("six >=1.5",))
+    [finding] = check(build_graph(state(six, records=(dateutil,))))
+    assert finding.code == "conda-dependency-unsatisfied"
+    assert finding.severity.label == "warning"
+    assert finding.evidence["provided_by"] == "pip"
+
+
+def test_pip_version_over_conda_record_is_what_conda_depends_sees():
+    ours = dist("six", "1.4.0")
+    six = conda("six", "1.16.0", owns=dist("six", "1.16.0", installer="conda"))
+    dateutil = conda("python-dateutil", "2.9.0", depends=("six >=1.5",))
+    got = findings(state(ours, records=(six, dateutil)))
+    assert got == {
+        ("pip-overwrote-conda", "six"),
+        ("conda-dependency-unsatisfied", "python-dateutil"),
+    }
+
+
+def test_virtual_package_depends_are_not_judged():
+    lib = conda("libfoo", "1.0", depends=("__glibc >=2.17", "__unix"))
+    assert findings(state(records=(lib,))) == set()
+
+
+def test_name_map_joins_conda_only_package_to_pypi_requirement():
+    # conda's msgpack-python ships no dist-info here; the bundled map says it
+    # provides PyPI "msgpack", so a pip requirement on msgpack is met by conda.
+    record = conda("msgpack-python", "1.0.5")
+    app = dist("app", "1.0", "msgpack>=1")
+    assert findings(state(app, records=(record,))) == set()
+    assert findings(state(app, records=(conda("msgpack-python", "0.6.2"),))) == {
+        ("pip-dependency-unsatisfied", "app")
+    }
