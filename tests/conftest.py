@@ -1,0 +1,93 @@
+"""Fixtures shared by the whole suite.
+
+``lab``: the real broken prefixes of fixtures/lab, built once per session (cached
+between sessions).  Tests that use it get the ``lab`` marker, so ``-m "not lab"``
+runs the fast suite alone.  A test taking ``scenario`` runs for each scenario.
+
+``tree_hash``: a digest of a whole directory tree, to prove that auditing a prefix
+leaves every byte, link and path of it as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import stat
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+LAB_PY = REPO / "fixtures" / "lab" / "lab.py"
+
+
+def _load_lab() -> ModuleType:
+    """Import fixtures/lab/lab.py under a name of its own (it is not a package)."""
+    spec = importlib.util.spec_from_file_location("reconcile_lab", LAB_PY)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve their module by name
+    spec.loader.exec_module(module)
+    return module
+
+
+lab_module = _load_lab()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test taking ``scenario`` runs once per folder of fixtures/lab/scenarios."""
+    if "scenario" in metafunc.fixturenames:
+        metafunc.parametrize("scenario", lab_module.scenario_names())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "lab" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.lab)
+
+
+@pytest.fixture(scope="session", name="lab_module")
+def lab_module_fixture() -> ModuleType:
+    """fixtures/lab/lab.py itself, for tests of the lab's definition."""
+    return lab_module
+
+
+@pytest.fixture(scope="session")
+def lab() -> object:
+    """The built lab (``lab_module.Lab``): prefixes, homes and expected findings."""
+    return lab_module.build_lab()
+
+
+def hash_tree(root: Path) -> str:
+    """Digest every entry under ``root``, without following symlinks.
+
+    Covers the set of paths, each entry's type and permission bits, file bytes,
+    symlink targets (dangling or looping ones too) and modification times, so a
+    rewrite with the same bytes or a file created and removed again still shows.
+    Access times are left out: reading changes them.
+    """
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        for name in sorted(dirnames + filenames):
+            path = Path(dirpath, name)
+            st = path.lstat()
+            h.update(f"{path.relative_to(root)}\0{st.st_mode:o}\0{st.st_mtime_ns}\0".encode())
+            if stat.S_ISLNK(st.st_mode):
+                h.update(os.readlink(path).encode(errors="surrogateescape"))
+            elif stat.S_ISREG(st.st_mode):
+                h.update(hashlib.sha256(path.read_bytes()).digest())
+            h.update(b"\n")
+        st = Path(dirpath).lstat()
+        h.update(f"{Path(dirpath).relative_to(root)}/\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+@pytest.fixture
+def tree_hash() -> Callable[[Path], str]:
+    """``hash_tree``, for tests: compare it before and after the code under test."""
+    return hash_tree
