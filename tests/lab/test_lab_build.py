@@ -230,6 +230,19 @@ def test_rebuild_reuses_the_built_prefix(
     assert tree_hash(lab.prefix("clean")) == before
 
 
+def test_half_built_scenario_is_built_again(lab: Any, lab_module: ModuleType) -> None:
+    """Without its completion stamp a scenario folder is wiped and built from nothing."""
+    name = "conda-meta-junk"
+    folder = lab.prefix(name).parent
+    (folder / "built.json").unlink()  # as if the build had stopped before its last step
+    (lab.prefix(name) / "half-built").write_text("")
+    lab_module.build_lab(lab.root, [name])
+    assert not (lab.prefix(name) / "half-built").exists()
+    assert json.loads((folder / "built.json").read_text())["stamp"]
+    with pytest.raises(UnicodeDecodeError):
+        _six_record(lab, name).read_text(encoding="utf-8")
+
+
 # --------------------------------------------------------------------------- scenarios
 
 
