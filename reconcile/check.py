@@ -111,6 +111,21 @@ def _check_read_problems(graph: Graph) -> Iterator[Finding]:
         yield _finding(p.code, p.package, f"{p.path}: {p.reason}", p.severity, path=p.path)
 
 
+def _check_duplicate_records(graph: Graph) -> Iterator[Finding]:
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for record in graph.state.records:
+        by_name[record.name].append(record.source)
+    for name, sources in sorted(by_name.items()):
+        if len(sources) > 1:
+            yield _finding(
+                "invalid-record",
+                name,
+                f"{len(sources)} conda-meta records for {name} ({', '.join(sources)}); "
+                "conda keeps one record per name, so all but one are stale",
+                paths=sources,
+            )
+
+
 def _check_ownership(graph: Graph) -> Iterator[Finding]:
     for node in graph.nodes.values():
         record = node.record
@@ -487,6 +502,8 @@ def _check_editables(graph: Graph) -> Iterator[Finding]:
                 how = "legacy egg-link (setup.py develop)"
             elif dist.direct_url is not None and dist.direct_url.is_local_dir:
                 how = "editable (PEP 660)" if dist.direct_url.editable else "local directory"
+            elif dist.editable_target is not None:
+                how = "editable (.pth file, no direct_url.json)"
             else:
                 continue
             target = dist.editable_target
@@ -504,6 +521,7 @@ def _check_editables(graph: Graph) -> Iterator[Finding]:
 
 CHECKS: tuple[Callable[[Graph], Iterable[Finding]], ...] = (
     _check_read_problems,
+    _check_duplicate_records,
     _check_ownership,
     _check_duplicates,
     _check_clobbers,

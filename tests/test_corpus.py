@@ -258,16 +258,11 @@ def _requested_spec_placeholders() -> Iterator[tuple[str, CondaRecord]]:
 
 
 def test_corpus_has_requested_spec_placeholders() -> None:
-    # Premise of the xfail below: conda 4.x wrote "None" for every package
+    # Premise of the test below: conda 4.x wrote "None" for every package
     # the user did not ask for (149 records in the corpus).
     assert sum(1 for _ in _requested_spec_placeholders()) > 100
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='requested_spec "None" (conda\'s str(None)) and "" become requested_specs '
-    '("None",) / ("",) instead of (): _conda_meta.parse_record wraps any string',
-)
 def test_requested_spec_none_is_no_spec() -> None:
     wrong = {
         rel: r.requested_specs for rel, r in _requested_spec_placeholders() if r.requested_specs
@@ -770,7 +765,7 @@ def _doubled_records() -> dict[str, list[str]]:
 
 
 def test_rattler_test_data_has_two_records_of_some_names() -> None:
-    # Premise of the xfail below, read from the corpus: rattler's test-data
+    # Premise of the test below, read from the corpus: rattler's test-data
     # keeps an osx-arm64 and a win-64 record side by side.
     assert _doubled_records() == {
         "libsqlite": ["libsqlite-3.40.0-hcfcfb64_0", "libsqlite-3.45.3-h091b4b1_0"],
@@ -779,12 +774,6 @@ def test_rattler_test_data_has_two_records_of_some_names() -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="two conda-meta records of one package name (libsqlite, tk, xz in rattler's "
-    "test-data) go unreported: graph.build_graph files the second as 'conda::<name>' "
-    "and overwrites conda_index[name]; no check looks at it",
-)
 def test_two_records_of_one_name_are_reported() -> None:
     # Whatever the code, some finding about <name> must name both records.
     _, out = _audit(RATTLER_TEST_DATA, "--format", "json", "--quick")
@@ -801,3 +790,18 @@ def test_audit_reads_in_place_without_writing() -> None:
     _audit.__wrapped__(rel, "--deep", "--format", "json")
     after = sorted((p, p.stat().st_mtime_ns) for p in (CORPUS / rel).rglob("*"))
     assert before == after
+
+
+def test_poetry_pth_editables() -> None:
+    # Poetry 1.x marks an editable install by <name>.pth holding the source
+    # folder, with no direct_url.json; a relative line is a plain path entry.
+    result, _ = read_site_packages(
+        str(CORPUS / "python-poetry__poetry/tests/repositories/fixtures/installed"),
+        "lib/python3.7/site-packages",
+    )
+    targets = {d.name: d.editable_target for d in result.dists}
+    assert targets["editable"] == "/path/to/editable"
+    assert targets["editable-src-dir"] == "/path/to/editable/src"
+    assert targets["editable-with-import"] is None  # its .pth only runs code
+    assert targets["standard"] is None  # "standard" is relative: not an editable
+    assert targets["editable-directory-pep-610"] == "/path/to/distributions/directory-pep-610"

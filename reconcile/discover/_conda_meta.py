@@ -54,9 +54,15 @@ def _posix(path: str) -> str:
 
 def _paths(raw: dict[str, Any]) -> tuple[tuple[CondaPath, ...], bool] | None:
     paths_data = raw.get("paths_data")
+    files = _str_list(raw.get("files"))
     if isinstance(paths_data, dict) and isinstance(paths_data.get("paths"), list):
+        # conda 25 writes noarch: python paths_data as the package has them
+        # ("site-packages/x", "python-scripts/x") but `files` as linked
+        # ("lib/python3.13t/site-packages/x"), in the same order.  `files` is
+        # where the bytes are; paths_data has the sizes and hashes.
+        linked = files if files and len(files) == len(paths_data["paths"]) else None
         out = []
-        for entry in paths_data["paths"]:
+        for i, entry in enumerate(paths_data["paths"]):
             if not isinstance(entry, dict) or not isinstance(entry.get("_path"), str):
                 return None
             size = entry.get("size_in_bytes")
@@ -64,7 +70,7 @@ def _paths(raw: dict[str, Any]) -> tuple[tuple[CondaPath, ...], bool] | None:
             orig = entry.get("original_path")
             out.append(
                 CondaPath(
-                    _posix(entry["_path"]),
+                    _posix(linked[i] if linked else entry["_path"]),
                     entry.get("path_type") if isinstance(entry.get("path_type"), str) else None,
                     size if isinstance(size, int) else None,
                     sha if isinstance(sha, str) else None,
@@ -73,7 +79,6 @@ def _paths(raw: dict[str, Any]) -> tuple[tuple[CondaPath, ...], bool] | None:
                 )
             )
         return tuple(out), True
-    files = _str_list(raw.get("files"))
     if files is None:
         return None
     return tuple(CondaPath(_posix(f)) for f in files), False
@@ -109,6 +114,9 @@ def parse_record(raw: Any, rel: str, filename: str) -> tuple[CondaRecord | None,
     requested = raw.get("requested_specs")
     if requested is None and isinstance(raw.get("requested_spec"), str):
         requested = [raw["requested_spec"]]
+    if isinstance(requested, list):
+        # conda writes the string "None" (or "") for packages nobody asked for.
+        requested = [r for r in requested if isinstance(r, str) and r not in ("", "None")]
     build_number = raw.get("build_number")
     channel = raw.get("channel")
     record = CondaRecord(

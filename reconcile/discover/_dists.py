@@ -15,6 +15,7 @@ import json
 import os
 import posixpath
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -81,6 +82,7 @@ class _Reader:
             return SitePackages(path=self.rel)
         dists: list[InstalledDist] = []
         pth_lines: list[str] = []
+        pth_targets: dict[str, str] = {}
         for entry in entries:
             name = entry.name
             try:
@@ -91,7 +93,10 @@ class _Reader:
                 elif name.endswith(".egg-link"):
                     dist = self.egg_link(entry)
                 elif name.endswith(".pth") and entry.is_file():
-                    pth_lines.extend(self.pth(entry))
+                    lines = list(self.pth(entry))
+                    pth_lines.extend(lines)
+                    if lines:
+                        pth_targets[canonicalize_name(name[: -len(".pth")])] = lines[0]
                     continue
                 else:
                     continue
@@ -104,7 +109,17 @@ class _Reader:
                 continue
             if dist is not None:
                 dists.append(dist)
+        dists = [self.pth_editable(d, pth_targets) for d in dists]
         return SitePackages(path=self.rel, dists=tuple(dists), editable_paths=tuple(pth_lines))
+
+    def pth_editable(self, dist: InstalledDist, targets: dict[str, str]) -> InstalledDist:
+        """Poetry 1.x (and other tools before PEP 660 and PEP 610) mark an
+        editable install only by ``<name>.pth`` naming the source folder."""
+        line = targets.get(dist.name)
+        # A relative line is an ordinary sys.path addition next to the package.
+        if line is None or not os.path.isabs(line) or dist.direct_url is not None:
+            return dist
+        return replace(dist, editable_target=line, target_exists=os.path.isdir(line))
 
     def dist_info(self, entry: os.DirEntry[str]) -> InstalledDist | None:
         shown = self.relpath(entry.name)
