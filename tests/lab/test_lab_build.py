@@ -58,7 +58,7 @@ def dist_infos(prefix: Path, name: str) -> dict[str, str]:
 
 def run_python(lab: Any, name: str, code: str, *, user_site: bool = False) -> str:
     """Run ``code`` with the scenario prefix's python, as the scenario's HOME."""
-    env = lab_env(lab, name)
+    env = lab.env(name)
     if user_site:
         del env["PYTHONNOUSERSITE"]
     proc = subprocess.run(
@@ -66,12 +66,6 @@ def run_python(lab: Any, name: str, code: str, *, user_site: bool = False) -> st
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     return proc.stdout.strip()
-
-
-def lab_env(lab: Any, name: str) -> dict[str, str]:
-    module = sys.modules["reconcile_lab"]
-    env: dict[str, str] = module.pip_env(lab.home(name))
-    return env
 
 
 def record_hash(data: bytes) -> str:
