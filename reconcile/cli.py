@@ -67,6 +67,31 @@ def build_parser() -> argparse.ArgumentParser:
     graph = sub.add_parser("graph", help="print the unified conda+pip installed graph")
     _add_prefix_args(graph)
     graph.add_argument("--format", choices=("text", "json", "dot", "mermaid"), default="text")
+
+    # -- plan (issue: repair plan) ------------------------------------------
+    plan = sub.add_parser("plan", help="ordered conda and pip steps that repair the env")
+    _add_prefix_args(plan)
+    plan.add_argument("--format", choices=("text", "sh", "json"), default="text")
+    plan.add_argument(
+        "--strategy", choices=("prefer-conda", "prefer-pip", "rebuild"), default="prefer-conda"
+    )
+    source = plan.add_mutually_exclusive_group()
+    source.add_argument("--offline", action="store_true", help="installed + local caches only")
+    source.add_argument("--find-links", metavar="DIR", action="append", default=[])
+    source.add_argument("--index-url", metavar="URL")
+    plan.add_argument("-v", "--verbose", action="store_true", help="show the resolver's progress")
+
+    # -- export / compare (issue: export) -----------------------------------
+    export = sub.add_parser("export", help="write an environment.yml that recreates the env")
+    _add_prefix_args(export)
+    export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    export.add_argument("--pinned", action="store_true", help="pin every package")
+    export.add_argument("--no-builds", action="store_true", help="with --pinned: no build strings")
+    export.add_argument("--constraints", metavar="FILE", help="also write pip constraints here")
+    compare = sub.add_parser("compare", help="does this env match this environment.yml?")
+    compare.add_argument("paths", nargs="+", metavar="[PREFIX] FILE")
+    compare.add_argument("-n", "--name", help="environment name, looked up in the conda envs dirs")
+    compare.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
@@ -94,33 +119,57 @@ def _exit_code(findings: Sequence[Finding], fail_on: str) -> int:
     return EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_OK
 
 
-def _run(args: argparse.Namespace) -> int:
+def _cmd_graph(args: argparse.Namespace) -> int:
     from . import render
 
     graph = _load(args)
-    if args.command == "graph":
-        renderer = {
-            "text": render.graph_text,
-            "json": render.graph_json,
-            "dot": render.graph_dot,
-            "mermaid": render.graph_mermaid,
-        }[args.format]
-        sys.stdout.write(renderer(graph))
-        return EXIT_OK
+    renderer = {
+        "text": render.graph_text,
+        "json": render.graph_json,
+        "dot": render.graph_dot,
+        "mermaid": render.graph_mermaid,
+    }[args.format]
+    sys.stdout.write(renderer(graph))
+    return EXIT_OK
 
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from . import render
     from .check import check
 
+    graph = _load(args)
     findings = check(graph)
     out = render.audit_json if args.format == "json" else render.audit_text
     sys.stdout.write(out(graph, findings))
     return _exit_code(findings, args.fail_on)
 
 
+def _cmd_plan(args: argparse.Namespace) -> int:
+    raise ReconcileError("'reconcile plan' is not built yet")
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    raise ReconcileError("'reconcile export' is not built yet")
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    raise ReconcileError("'reconcile compare' is not built yet")
+
+
+COMMANDS = {
+    "audit": _cmd_audit,
+    "graph": _cmd_graph,
+    "plan": _cmd_plan,
+    "export": _cmd_export,
+    "compare": _cmd_compare,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return _run(args)
+        return COMMANDS[args.command](args)
     except ReconcileError as exc:
         print(f"reconcile: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
