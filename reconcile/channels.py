@@ -1,0 +1,61 @@
+"""conda channel URLs: short names for people, and never a credential.
+
+Records carry the full channel URL (``https://conda.anaconda.org/conda-forge``,
+sometimes ``.../t/<token>/...`` or ``https://user:password@host/...``).
+Anything reconcile prints or writes goes through :func:`redact_url` first.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = ["channel_name", "redact_url"]
+
+_TOKEN = re.compile(r"/t/[^/]+")
+_SUBDIRS = (
+    "noarch", "linux-64", "linux-aarch64", "linux-ppc64le", "linux-s390x", "linux-32",
+    "linux-armv7l", "osx-64", "osx-arm64", "win-64", "win-32", "win-arm64",
+    "emscripten-wasm32", "wasi-wasm32",
+)  # fmt: skip
+_DEFAULTS = ("/pkgs/main", "/pkgs/r", "/pkgs/msys2")
+_ANACONDA_HOSTS = ("conda.anaconda.org", "conda.anaconda.org:443")
+
+
+def redact_url(url: str) -> str:
+    """``url`` without ``user:password@`` and without a ``/t/<token>`` segment."""
+    url = _TOKEN.sub("", url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.username is not None or parts.password is not None:
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        url = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return url
+
+
+def channel_name(channel: str | None) -> str | None:
+    """A channel as a person (and ``conda install -c``) writes it.
+
+    ``https://conda.anaconda.org/conda-forge/linux-64`` -> ``conda-forge``;
+    ``https://repo.anaconda.com/pkgs/main/linux-64`` -> ``defaults`` (the
+    channels ``defaults`` stands for, as ``conda env export`` writes them).
+    Other URLs keep their address, minus subdir and credentials.
+    """
+    if not channel:
+        return None
+    clean = redact_url(channel).rstrip("/")
+    if "://" not in clean:
+        return clean  # already a name ("conda-forge", "pkgs/main", "defaults")
+    head, _, last = clean.rpartition("/")
+    if last in _SUBDIRS:
+        clean = head
+    parts = urlsplit(clean)
+    if parts.netloc == "repo.anaconda.com" and parts.path.rstrip("/") in _DEFAULTS:
+        return "defaults"
+    if parts.netloc in _ANACONDA_HOSTS:
+        return parts.path.strip("/") or clean
+    return clean
