@@ -110,6 +110,15 @@ class CondaRecord:
     python_site_packages_path: str | None = None
     url: str | None = None
     source: str = ""  # prefix-relative path of the json file
+    in_package_cache: bool = False  # its extracted folder or archive is still on disk
+
+    def match_spec(self) -> str:
+        """The exact MatchSpec of this record, channel included when known."""
+        from .channels import channel_name
+
+        channel = channel_name(self.channel)
+        head = f"{channel}::" if channel else ""
+        return f"{head}{self.name}=={self.version}={self.build}"
 
     @property
     def dist_str(self) -> str:

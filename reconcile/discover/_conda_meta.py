@@ -139,8 +139,18 @@ def parse_record(raw: Any, rel: str, filename: str) -> tuple[CondaRecord | None,
         ),
         url=raw.get("url") if isinstance(raw.get("url"), str) else None,
         source=rel,
+        in_package_cache=_in_package_cache(raw),
     )
     return record, problems
+
+
+def _in_package_cache(raw: dict[str, Any]) -> bool:
+    """Whether conda could reinstall this record ``--offline``: the extracted
+    folder or the archive it was linked from is still in a package cache."""
+    folder, archive = raw.get("extracted_package_dir"), raw.get("package_tarball_full_path")
+    return (isinstance(folder, str) and bool(folder) and os.path.isdir(folder)) or (
+        isinstance(archive, str) and bool(archive) and os.path.isfile(archive)
+    )
 
 
 def _noarch(value: Any) -> str | None:
