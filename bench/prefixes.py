@@ -24,7 +24,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -85,7 +85,7 @@ def _read_stamp(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _log(kind: str) -> Any:
+def _log(kind: str) -> Callable[[str], None]:
     start = time.perf_counter()
 
     def log(message: str) -> None:
