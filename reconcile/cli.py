@@ -145,7 +145,39 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    raise ReconcileError("'reconcile plan' is not built yet")
+    from . import render
+    from .check import check
+    from .models import Severity
+    from .plan import make_plan
+    from .resolve import default_source, verbose_reporter
+
+    if args.strategy == "rebuild":
+        raise ReconcileError("--strategy rebuild: use `reconcile export` (not built into plan yet)")
+    graph = _load(args)
+    findings = check(graph)
+    source = default_source(
+        graph, offline=not args.index_url, find_links=args.find_links, index_url=args.index_url
+    )
+    pip_args: list[str] = []
+    if args.index_url:
+        from .channels import redact_url
+
+        pip_args = ["--index-url", redact_url(args.index_url)]
+    elif args.find_links or args.offline or not args.index_url:
+        pip_args = ["--no-index", *(a for d in args.find_links for a in ("--find-links", d))]
+    reporter = verbose_reporter(lambda line: print(line, file=sys.stderr)) if args.verbose else None
+    plan = make_plan(
+        graph,
+        findings,
+        strategy=args.strategy,
+        source=source,
+        pip_source_args=pip_args,
+        reporter=reporter,
+    )
+    out = {"text": render.plan_text, "sh": render.plan_sh, "json": render.plan_json}
+    sys.stdout.write(out[args.format](plan))
+    stuck = any(u.finding.severity >= Severity.ERROR for u in plan.unresolved)
+    return EXIT_FINDINGS if not plan.possible or stuck else EXIT_OK
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ Formats: ``text`` for people; ``json`` (schema ``reconcile.audit/1`` and
 from __future__ import annotations
 
 import json
+import shlex
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from . import __version__
 from .graph import Graph, Node
 from .models import Depth, Finding, Severity
+from .plan import CONSTRAINTS, Plan, Step
 
 __all__ = [
     "AUDIT_SCHEMA",
@@ -24,6 +26,9 @@ __all__ = [
     "graph_json",
     "graph_mermaid",
     "graph_text",
+    "plan_json",
+    "plan_sh",
+    "plan_text",
 ]
 
 AUDIT_SCHEMA = "reconcile.audit/1"
@@ -263,3 +268,98 @@ def graph_mermaid(graph: Graph) -> str:
     for name, color in _DOT_COLORS.items():
         lines.append(f"  classDef {name.replace('-', '_')} fill:{color}")
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------
+# the repair plan
+
+PLAN_SCHEMA = "reconcile.plan/1"
+
+
+def _plan_args(step: Step, constraints_path: str) -> list[str]:
+    return [constraints_path if a == CONSTRAINTS else a for a in step.args]
+
+
+def _answers(step: Step) -> str:
+    return ", ".join(a.replace(":", " ", 1) for a in step.answers)
+
+
+def plan_text(plan: Plan) -> str:
+    lines = [f"reconcile plan for {plan.prefix} (strategy {plan.strategy})", ""]
+    if not plan.steps and not plan.explanations:
+        lines.append("nothing to do: no finding has an automatic repair")
+    for i, step in enumerate(plan.steps, 1):
+        shown = _plan_args(step, "pip-constraints.txt")
+        command = "rm -rf " + " ".join(shlex.quote(a) for a in shown) if step.tool == "remove" \
+            else shlex.join(shown)  # fmt: skip
+        lines += [f"{i}. {command}", f"   answers: {_answers(step)}", f"   why: {step.why}"]
+    if plan.constraints and any(CONSTRAINTS in s.args for s in plan.steps):
+        lines += ["", "pip-constraints.txt (conda's versions; pip must not move them):"]
+        lines += [f"  {c}" for c in plan.constraints]
+    if plan.notes:
+        lines += ["", "Afterwards:"] + [f"  - {n}" for n in plan.notes]
+    if plan.explanations:
+        lines += ["", "No set of pip packages fits conda's versions:"]
+        lines += [f"  {e}" for e in plan.explanations]
+        if plan.suggestions:
+            lines += ["What you can do:"] + [f"  - {s}" for s in plan.suggestions]
+    if plan.unresolved:
+        lines += ["", "Not repaired by this plan:"]
+        lines += [f"  {u.finding.code} {u.finding.package}: {u.reason}" for u in plan.unresolved]
+    return "\n".join(lines) + "\n"
+
+
+def _comment(text: str) -> str:
+    # Names come from files in the prefix: keep them on one comment line.
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def plan_sh(plan: Plan) -> str:
+    lines = [
+        "#!/usr/bin/env bash",
+        _comment(f"# reconcile {__version__} repair plan for {plan.prefix}"),
+        f"# strategy: {plan.strategy}; review it before you run it.",
+        "# Paths are single-quoted on purpose: a '$' in them is literal.",
+        "# shellcheck disable=SC2016",
+        "set -euo pipefail",
+    ]
+    if plan.explanations:
+        lines += ["# No set of pip packages fits conda's versions:"]
+        lines += [_comment(f"#   {e}") for e in plan.explanations]
+        lines += ["echo 'reconcile: no consistent repair exists; see the comments' >&2", "exit 1"]
+        return "\n".join(lines) + "\n"
+    uses_constraints = any(CONSTRAINTS in s.args for s in plan.steps)
+    if uses_constraints:
+        lines += [
+            'CONSTRAINTS="$(mktemp)"',
+            "trap 'rm -f \"$CONSTRAINTS\"' EXIT",
+            "cat > \"$CONSTRAINTS\" <<'RECONCILE_CONSTRAINTS'",
+            *plan.constraints,
+            "RECONCILE_CONSTRAINTS",
+        ]
+    for i, step in enumerate(plan.steps, 1):
+        lines += ["", _comment(f"# {i}. answers: {_answers(step)}"), _comment(f"#    {step.why}")]
+        args = ['"$CONSTRAINTS"' if a == CONSTRAINTS else shlex.quote(a) for a in step.args]
+        lines.append(("rm -rf -- " if step.tool == "remove" else "") + " ".join(args))
+    for u in plan.unresolved:
+        lines.append(_comment(f"# not repaired: {u.finding.code} {u.finding.package}: {u.reason}"))
+    return "\n".join(lines) + "\n"
+
+
+def plan_json(plan: Plan) -> str:
+    doc = {
+        "schema": PLAN_SCHEMA,
+        "reconcile_version": __version__,
+        "prefix": str(plan.prefix),
+        "strategy": plan.strategy,
+        "possible": plan.possible,
+        "steps": [s.to_dict() for s in plan.steps],
+        "constraints": list(plan.constraints),
+        "unresolved": [
+            {"finding": u.finding.to_dict(), "reason": u.reason} for u in plan.unresolved
+        ],
+        "notes": list(plan.notes),
+        "explanations": list(plan.explanations),
+        "suggestions": list(plan.suggestions),
+    }
+    return json.dumps(doc, indent=2, default=str) + "\n"

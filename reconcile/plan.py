@@ -1,0 +1,619 @@
+"""Stage 4a: a repair plan, as data.
+
+A :class:`Plan` is an ordered list of :class:`Step` values (the tool, its
+arguments, the findings the step answers, and why), plus what no step can
+answer.  Rendering it (``render_plan``) and running it are separate; making
+a plan reads nothing and writes nothing.
+
+Strategies:
+
+``prefer-conda`` (default)
+    conda stays the owner of everything it installed.  pip's copies over
+    conda packages are uninstalled and the exact conda records reinstalled;
+    debris is removed; pip-only packages move to versions that fit conda's.
+``prefer-pip``
+    pip's versions stay; conda's stale records go.  ``conda remove --force``
+    deletes every path its record lists, including the files pip now owns at
+    those paths, so pip's copy is reinstalled *after* the conda removal.
+``rebuild``
+    not an in-place repair: see ``reconcile export``.
+
+Order of steps, so that each tool always finds a state it can act on:
+remove debris and extra metadata folders, then pip uninstalls, then conda
+(force-)reinstalls and removals, then conda installs, then pip installs
+pinned by a constraints file that holds conda's versions, so the repair
+cannot cause a new overwrite.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from packaging.requirements import Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from .graph import Graph, Node, Ownership
+from .models import CondaRecord, Finding, InstalledDist, Severity
+
+if TYPE_CHECKING:
+    from .resolve import CandidateSource, Fixed
+
+__all__ = ["CONSTRAINTS", "STRATEGIES", "Plan", "Step", "make_plan"]
+
+STRATEGIES = ("prefer-conda", "prefer-pip", "rebuild")
+
+#: Stands for the path of the constraints file in step arguments; renderers
+#: and runners put the real path there.
+CONSTRAINTS = "{constraints}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Step:
+    """One command.  ``tool`` is ``conda``, ``pip`` or ``remove`` (delete
+    paths inside the prefix); ``answers`` holds ``"code:package"`` keys."""
+
+    tool: str
+    args: tuple[str, ...]
+    answers: tuple[str, ...]
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tool": self.tool, "args": list(self.args), "answers": list(self.answers),
+                "why": self.why}  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Unresolved:
+    finding: Finding
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Plan:
+    prefix: Path
+    strategy: str
+    steps: tuple[Step, ...] = ()
+    constraints: tuple[str, ...] = ()  # "name==version" lines: conda's Python packages
+    unresolved: tuple[Unresolved, ...] = ()
+    notes: tuple[str, ...] = ()  # what the env looks like afterwards, worth knowing
+    explanations: tuple[str, ...] = ()  # why no consistent pip side exists
+    suggestions: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = field(default=(), repr=False)
+
+    @property
+    def possible(self) -> bool:
+        return not self.explanations
+
+
+def _key(f: Finding) -> str:
+    return f"{f.code}:{f.package}"
+
+
+def _python_exe(graph: Graph) -> str:
+    prefix = graph.state.prefix
+    py = graph.python
+    if py is not None and py.platform.startswith("win"):
+        return str(prefix / "python.exe")
+    return str(prefix / "bin" / "python")
+
+
+class _Builder:
+    """Collects the pieces of a plan, then orders them into steps."""
+
+    def __init__(self, graph: Graph, findings: Sequence[Finding], strategy: str) -> None:
+        self.graph = graph
+        self.findings = findings
+        self.strategy = strategy
+        self.prefix = str(graph.state.prefix)
+        self.remove: dict[str, list[str]] = {}  # path -> answers
+        self.pip_uninstall: dict[str, list[str]] = {}
+        self.conda_reinstall: dict[str, list[str]] = {}  # exact spec -> answers
+        self.offline_ok = True  # every reinstalled record is still in a package cache
+        self.conda_remove: dict[str, list[str]] = {}
+        self.conda_install: dict[str, list[str]] = {}  # spec -> answers
+        self.pip_reinstall: dict[NormalizedName, list[str]] = {}  # keep version, fresh files
+        self.restore_pip: dict[NormalizedName, list[str]] = {}  # prefer-pip: after conda remove
+        self.unresolved: list[Unresolved] = []
+        self.done: set[str] = set()
+
+    # -- bookkeeping --------------------------------------------------------
+
+    def _add(self, slot: dict[Any, list[str]], item: Any, answers: Iterable[str]) -> None:
+        keys = slot.setdefault(item, [])
+        for key in answers:
+            if key not in keys:
+                keys.append(key)
+            self.done.add(key)
+
+    def by_code(self, code: str) -> list[Finding]:
+        return [f for f in self.findings if f.code == code]
+
+    def node(self, package: str) -> Node | None:
+        return self.graph.nodes.get(package) or self.graph.by_conda_name(package)
+
+    def reinstall(self, record: CondaRecord, answers: Iterable[str]) -> None:
+        self.offline_ok &= record.in_package_cache
+        self._add(self.conda_reinstall, record.match_spec(), answers)
+
+    def reinstalls(self, record: CondaRecord | None) -> bool:
+        return record is not None and record.match_spec() in self.conda_reinstall
+
+    def leave(self, finding: Finding, reason: str) -> None:
+        if _key(finding) not in self.done:
+            self.unresolved.append(Unresolved(finding=finding, reason=reason))
+            self.done.add(_key(finding))
+
+    # -- what each finding needs -------------------------------------------
+
+    def related(self, node: Node) -> list[str]:
+        """Finding keys about ``node`` that restoring one owner answers."""
+        codes = ("duplicate-distribution", "stale-dist-info", "missing-file", "altered-file")
+        names = {node.key} | ({node.record.name} if node.record else set())
+        return [_key(f) for f in self.findings if f.code in codes and f.package in names]
+
+    def overwritten(self, finding: Finding) -> None:
+        node = self.node(finding.package)
+        if node is None or node.record is None:
+            return
+        answers = [_key(finding), *self.related(node)]
+        foreign = [d for d in node.dists if d.path != node.owned_dist]
+        if self.strategy == "prefer-pip":
+            # conda remove --force deletes every path its record lists -- the
+            # files pip now owns at those paths too -- so pip's copy goes back
+            # in afterwards (same version, from the chosen source).
+            self._add(self.conda_remove, node.record.name, answers)
+            newest = max(foreign, key=lambda d: d.mtime) if foreign else None
+            for dist in foreign:
+                # pip itself is gone after the conda removal; its metadata must
+                # go too, or ensurepip takes it as installed and does nothing.
+                if dist is not newest or node.key == "pip":
+                    self._add(self.remove, dist.path, answers)
+            self._add(self.restore_pip, node.key, answers)
+            return
+        conda_copy = next((d for d in node.dists if d.path == node.owned_dist), None)
+        if conda_copy is not None:
+            # Two full dist-infos (--ignore-installed): pip uninstall would pick
+            # one at random.  conda's folder goes first; conda writes it back.
+            self._add(self.remove, conda_copy.path, answers)
+        for dist in sorted(foreign, key=lambda d: d.mtime)[:-1]:
+            self._add(self.remove, dist.path, answers)
+        if foreign:
+            self._add(self.pip_uninstall, node.key, answers)
+        self.reinstall(node.record, answers)
+
+    def removed(self, finding: Finding) -> None:
+        node = self.node(finding.package)
+        if node is None or node.record is None:
+            return
+        answers = [_key(finding), *self.related(node)]
+        if self.strategy == "prefer-pip":
+            self._add(self.conda_remove, node.record.name, answers)
+        else:
+            self.reinstall(node.record, answers)
+
+    def conda_files(self, finding: Finding) -> None:
+        node = self.node(finding.package)
+        if node is not None and node.record is not None:
+            self.reinstall(node.record, [_key(finding)])
+
+    def duplicate(self, finding: Finding) -> None:
+        if _key(finding) in self.done:
+            return
+        node = self.node(finding.package)
+        if node is None or len(node.dists) < 2:
+            self.leave(finding, "the copies are outside the env's site-packages")
+            return
+        if node.record is not None and node.ownership is Ownership.INTACT:
+            # conda installed over pip's copy: drop pip's metadata and the
+            # files only pip's RECORD lists, then reinstall conda's record.
+            conda_paths = {p.path for p in node.record.paths}
+            for dist in node.dists:
+                if dist.path == node.owned_dist:
+                    continue
+                self._add(self.remove, dist.path, [_key(finding)])
+                for path in dist.record:
+                    if path not in conda_paths and not path.startswith(dist.path + "/"):
+                        self._add(self.remove, path, [_key(finding)])
+            self.reinstall(node.record, [_key(finding), *self.clobbers(node)])
+            return
+        newest = max(node.dists, key=lambda d: d.mtime)
+        for dist in node.dists:
+            if dist is not newest:
+                self._add(self.remove, dist.path, [_key(finding)])
+        self._add(self.pip_reinstall, canonicalize_name(node.key), [_key(finding)])
+
+    def clobbers(self, node: Node) -> list[str]:
+        return [_key(f) for f in self.by_code("file-clobber") if f.package == node.key
+                and node.key in f.evidence.get("owners", [])]  # fmt: skip
+
+    def stale(self, finding: Finding) -> None:
+        if _key(finding) in self.done:
+            return
+        path = str(finding.evidence.get("path", ""))
+        folder = path.split(".dist-info", 1)[0] + ".dist-info" if ".dist-info" in path else path
+        if not folder or posixpath.isabs(folder) or folder.startswith("../"):
+            self.leave(finding, "outside the prefix: remove it by hand")
+            return
+        node = self.node(finding.package)
+        usable = node is not None and any(d.path == folder for d in node.dists)
+        self._add(self.remove, folder, [_key(finding)])
+        if usable and node is not None and node.record is None:
+            # Its metadata is damaged but it is installed: put it back cleanly.
+            self._add(self.pip_reinstall, canonicalize_name(node.key), [_key(finding)])
+
+    def orphaned(self, finding: Finding) -> None:
+        site = str(finding.evidence.get("site_packages", ""))
+        folder = str(finding.evidence.get("path", ""))
+        dist = next(
+            (d for s in self.graph.state.other_site_packages if s.path == site
+             for d in s.dists if d.path == folder),
+            None,
+        )  # fmt: skip
+        if dist is None:
+            self.leave(finding, "not found again in the prefix")
+            return
+        # The env's Python never reads that folder: removing it is safe.
+        for path in (dist.path, *dist.record):
+            self._add(self.remove, path, [_key(finding)])
+
+    def conda_dependency(self, finding: Finding) -> None:
+        if _key(finding) in self.done:
+            return
+        spec = str(finding.evidence.get("spec", ""))
+        source = self.node(finding.package)
+        target = self._target(source, spec)
+        if target is not None and target.record is not None and self.reinstalls(target.record):
+            self.reinstall(target.record, [_key(finding)])
+            return
+        if finding.evidence.get("kind") == "constrains":
+            self.leave(finding, f"pip's {target.key if target else spec} breaks a conda "
+                       "constraint; install the package with conda or loosen it")  # fmt: skip
+            return
+        if self.strategy == "prefer-pip" and target is not None and target.record is None:
+            self.leave(finding, "prefer-pip keeps pip's version, which conda's depends "
+                       f"does not allow ({spec})")  # fmt: skip
+            return
+        if target is None or not target.present:
+            self._add(self.conda_install, spec, [_key(finding)])
+            return
+        if target.record is None and self.strategy == "prefer-conda":
+            # Only pip provides it: conda takes it over.
+            self._add(self.pip_uninstall, target.key, [_key(finding)])
+            self._add(self.conda_install, spec, [_key(finding)])
+            return
+        if self.strategy == "prefer-pip":
+            self.leave(finding, f"prefer-pip keeps pip's {target.key} {target.version}, "
+                       f"which conda's {finding.package} does not allow ({spec})")  # fmt: skip
+            return
+        self.leave(finding, "two conda packages disagree; run `conda update` for them")
+
+    def invalid_record(self, finding: Finding) -> None:
+        """A damaged conda-meta file: move it out of conda's way and let conda
+        write it again from the package, named by the file (or its content)."""
+        path = str(finding.evidence.get("path", ""))
+        if not path.startswith("conda-meta/") or not path.endswith(".json"):
+            self.leave(finding, _advice(finding))
+            return
+        record = next((r for r in self.graph.state.records if r.source == path), None)
+        if record is not None:
+            spec = record.match_spec()
+        else:
+            parts = path[len("conda-meta/") : -len(".json")].rsplit("-", 2)
+            if len(parts) != 3:
+                self.leave(finding, _advice(finding))
+                return
+            spec = f"{parts[0]}=={parts[1]}={parts[2]}"
+            self.offline_ok = False
+        self._add(self.remove, path, [_key(finding)])
+        self._add(self.conda_reinstall, spec, [_key(finding)])
+
+    def _target(self, source: Node | None, spec: str) -> Node | None:
+        if source is None:
+            return None
+        for edge in self.graph.out_edges(source.key):
+            if edge.spec == spec and edge.resolved:
+                return self.graph.nodes[edge.target]
+        return None
+
+
+# ---------------------------------------------------------------------------
+# the pip side, resolved
+
+
+def _version(text: str | None) -> Version | None:
+    try:
+        return Version(text) if text else None
+    except InvalidVersion:
+        return None
+
+
+def _fixed(graph: Graph, strategy: str, dropped: set[str]) -> dict[NormalizedName, Fixed]:
+    """conda's Python packages: exactly one candidate each, conda's version."""
+    from .resolve import Fixed
+
+    pip_only = {k for k, n in graph.nodes.items() if n.record is None}
+    fixed: dict[NormalizedName, Fixed] = {}
+    for name, key in graph.pypi_index.items():
+        node = graph.nodes[key]
+        record = node.record
+        if record is None or record.name in dropped:
+            continue
+        if strategy == "prefer-pip" and node.ownership is not Ownership.INTACT and node.dists:
+            continue  # pip's copy stays: it is a pip package now
+        version = _version(record.version)
+        if version is None:
+            continue
+        dist = next((d for d in node.dists if d.path == node.owned_dist), None)
+        requires = tuple(r for r in (dist.requires if dist else ()) if
+                         canonicalize_name(r.name) in pip_only)  # fmt: skip
+        subdir = record.subdir or "?"
+        fixed[canonicalize_name(name)] = Fixed(
+            name=canonicalize_name(name),
+            version=version,
+            origin=f"conda ({record.channel and _short(record.channel)}/{subdir} "
+            f"{record.dist_str})",
+            requires=requires,
+        )
+    return fixed
+
+
+def _short(channel: str) -> str:
+    from .channels import channel_name
+
+    return channel_name(channel) or channel
+
+
+def _pip_roots(graph: Graph, fixed: Mapping[NormalizedName, Fixed]) -> list[InstalledDist]:
+    roots = []
+    for node in graph.nodes.values():
+        if canonicalize_name(node.key) in fixed:
+            continue
+        dist = node.effective
+        if dist is not None and dist.kind != "egg-link":
+            roots.append(dist)
+    return roots
+
+
+def make_plan(
+    graph: Graph,
+    findings: Sequence[Finding],
+    *,
+    strategy: str = "prefer-conda",
+    source: CandidateSource | None = None,
+    pip_source_args: Sequence[str] = (),
+    reporter: Any = None,
+) -> Plan:
+    """Turn the audit of ``graph`` into an ordered plan.  Pure: no I/O
+    beyond what ``source`` does to find pip candidates."""
+    if strategy not in STRATEGIES[:2]:
+        raise ValueError(f"unknown strategy {strategy!r}")
+    b = _Builder(graph, findings, strategy)
+    for f in b.by_code("pip-overwrote-conda"):
+        b.overwritten(f)
+    for f in b.by_code("pip-removed-conda"):
+        b.removed(f)
+    for code in ("missing-file", "altered-file"):
+        for f in b.by_code(code):
+            b.conda_files(f)
+    for f in b.by_code("duplicate-distribution"):
+        b.duplicate(f)
+    for f in b.by_code("stale-dist-info"):
+        b.stale(f)
+    for f in b.by_code("orphaned-site-packages"):
+        b.orphaned(f)
+    for f in b.by_code("invalid-record"):
+        if "paths" not in f.evidence:  # two records of one name need a person
+            b.invalid_record(f)
+    for f in b.by_code("conda-dependency-unsatisfied"):
+        b.conda_dependency(f)
+
+    # pip's side: conda's versions fixed, pip-only packages free but kept
+    # where they fit.
+    from .resolve import ResolutionFailed, resolve
+
+    dropped = set(b.conda_remove)
+    fixed = _fixed(graph, strategy, dropped)
+    roots = _pip_roots(graph, fixed)
+    requirements = [Requirement(d.raw_name) for d in roots]
+    prefer = {d.name: d.version for d in roots if d.version is not None}
+    explanations: tuple[str, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    pins: dict[NormalizedName, Version] = {}
+    if graph.python is not None and source is not None:
+        try:
+            result = resolve(requirements, fixed=fixed, source=source, python=graph.python,
+                             reporter=reporter, prefer=prefer)  # fmt: skip
+        except ResolutionFailed as exc:
+            explanations, suggestions = exc.explanations, exc.suggestions
+        else:
+            pins = {name: c.version for name, c in result.items() if name not in fixed}
+            # Local files the resolver chose (pip's wheel cache, a find-links
+            # folder) must be where pip looks too.
+            links = sorted({
+                str(Path(_file_path(c.url)).parent)
+                for name, c in result.items()
+                if name not in fixed and c.url and c.url.startswith("file:")
+                and not c.origin.startswith("installed")
+            })  # fmt: skip
+            extra = [a for d in links if d not in pip_source_args for a in ("--find-links", d)]
+            pip_source_args = [*pip_source_args, *extra]
+    installed = {d.name: d.version for d in roots}
+    pip_findings = [f for f in findings if f.code in
+                    ("pip-dependency-unsatisfied", "requires-python-mismatch")]  # fmt: skip
+    pip_install: dict[NormalizedName, list[str]] = {}
+    for name, version in sorted(pins.items()):
+        if installed.get(name) != version and name not in b.pip_reinstall:
+            answers = [_key(f) for f in pip_findings if _concerns(f, name, graph)]
+            pip_install[name] = answers
+            b.done.update(answers)
+    if not explanations:
+        for f in pip_findings:
+            if _key(f) not in b.done and f.code == "pip-dependency-unsatisfied":
+                b.done.add(_key(f))  # met by the resolved set as a whole
+    for name in list(b.pip_reinstall) + list(b.restore_pip):
+        if name in pins:
+            continue
+        prefer_version = installed.get(name)
+        if prefer_version is not None:
+            pins[name] = prefer_version
+
+    for f in findings:
+        if f.severity >= Severity.WARNING and _key(f) not in b.done:
+            b.leave(f, _advice(f))
+
+    steps = _order(b, graph, pins, pip_install, pip_source_args)
+    notes = _notes(graph, set(b.conda_remove))
+    constraints = tuple(sorted(f"{n}=={fx.version}" for n, fx in fixed.items()))
+    return Plan(
+        prefix=graph.state.prefix,
+        strategy=strategy,
+        steps=tuple(steps),
+        constraints=constraints,
+        unresolved=tuple(b.unresolved),
+        notes=tuple(notes),
+        explanations=explanations,
+        suggestions=suggestions,
+        findings=tuple(findings),
+    )
+
+
+def _file_path(url: str) -> str:
+    from urllib.parse import unquote, urlsplit
+
+    return unquote(urlsplit(url).path)
+
+
+def _notes(graph: Graph, removed: set[str]) -> list[str]:
+    """prefer-pip: conda packages left depending on a package whose conda
+    record the plan removes (pip's copy is all they will have)."""
+    users: dict[str, list[str]] = {}
+    for edge in graph.edges:
+        if edge.kind != "depends" or not edge.resolved:
+            continue
+        source, target = graph.nodes[edge.source].record, graph.nodes[edge.target].record
+        if source is None or target is None or source.name in removed:
+            continue
+        if target.name in removed:
+            users.setdefault(target.name, []).append(source.name)
+    return [
+        f"conda will have no record of {name}: conda's {', '.join(sorted(who))} then depend "
+        "on pip's copy (a warning in the next audit)"
+        for name, who in sorted(users.items())
+    ]
+
+
+def _concerns(finding: Finding, name: str, graph: Graph) -> bool:
+    if finding.package == name:
+        return True
+    req = finding.evidence.get("requirement")
+    return isinstance(req, str) and canonicalize_name(Requirement(req).name) == name
+
+
+_ADVICE = {
+    "file-clobber": "two packages ship the same file; keep one of them (uninstall the other) "
+    "or ask their maintainers",
+    "user-site-leak": "the user site is shared by every env: set PYTHONNOUSERSITE=1 for this "
+    "env, or `pip uninstall` it from the user site",
+    "invalid-record": "a conda-meta record is damaged; reinstall that package with conda "
+    "(`conda install --force-reinstall`) or remove the broken file",
+    "requires-python-mismatch": "conda's package does not support this Python; update it "
+    "with conda",
+    "pip-dependency-unsatisfied": "no pip version fits; see the explanation",
+}
+
+
+def _advice(f: Finding) -> str:
+    return _ADVICE.get(f.code, "no automatic repair; see the finding's evidence")
+
+
+def _order(
+    b: _Builder,
+    graph: Graph,
+    pins: Mapping[NormalizedName, Version],
+    pip_install: Mapping[NormalizedName, list[str]],
+    pip_source_args: Sequence[str],
+) -> list[Step]:
+    prefix = b.prefix
+    python = _python_exe(graph)
+    steps: list[Step] = []
+    if b.remove:
+        steps.append(Step(
+            tool="remove",
+            args=tuple(str(Path(prefix) / p) for p in sorted(b.remove)),
+            answers=_union(b.remove.values()),
+            why="metadata debris and extra copies that no installer can act on",
+        ))  # fmt: skip
+    for name, answers in sorted(b.pip_uninstall.items()):
+        steps.append(Step(
+            tool="pip",
+            args=(python, "-m", "pip", "uninstall", "--yes", name),
+            answers=tuple(answers),
+            why=f"pip's copy of {name} goes, so conda's can come back",
+        ))  # fmt: skip
+    if b.conda_remove:
+        steps.append(Step(
+            tool="conda",
+            args=("conda", "remove", "-p", prefix, "--yes", "--force", "--offline",
+                  *sorted(b.conda_remove)),
+            answers=_union(b.conda_remove.values()),
+            why="drop conda's stale records (this also deletes pip's files at the same "
+            "paths; the next steps put them back)",
+        ))  # fmt: skip
+    if b.conda_reinstall:
+        steps.append(Step(
+            tool="conda",
+            args=("conda", "install", "-p", prefix, "--yes", "--force-reinstall", "--no-deps",
+                  *(("--offline",) if b.offline_ok else ()), *sorted(b.conda_reinstall)),
+            answers=_union(b.conda_reinstall.values()),
+            why="reinstall conda's exact records (name, version, build) over what pip left",
+        ))  # fmt: skip
+    if b.conda_install:
+        steps.append(Step(
+            tool="conda",
+            args=("conda", "install", "-p", prefix, "--yes", *sorted(b.conda_install)),
+            answers=_union(b.conda_install.values()),
+            why="install what conda packages depend on and nothing provides",
+        ))  # fmt: skip
+    pip = canonicalize_name("pip")
+    if pip in b.restore_pip:
+        # conda just deleted pip itself: bootstrap one to put pip's pip back.
+        steps.append(Step(
+            tool="pip",
+            args=(python, "-m", "ensurepip", "--default-pip"),
+            answers=tuple(b.restore_pip[pip]),
+            why="conda's removal of its pip record deleted pip itself",
+        ))  # fmt: skip
+    restore = {**b.restore_pip, **b.pip_reinstall}
+    if restore:
+        specs = [f"{n}=={pins[n]}" for n in sorted(restore) if n in pins]
+        steps.append(Step(
+            tool="pip",
+            args=(python, "-m", "pip", "install", "--no-deps", "--force-reinstall",
+                  *pip_source_args, "-c", CONSTRAINTS, *specs),
+            answers=_union(restore.values()),
+            why="put pip's packages back with clean metadata, at the versions they have",
+        ))  # fmt: skip
+    if pip_install:
+        steps.append(Step(
+            tool="pip",
+            args=(python, "-m", "pip", "install", "--no-deps", *pip_source_args,
+                  "-c", CONSTRAINTS, *(f"{n}=={pins[n]}" for n in sorted(pip_install))),
+            answers=_union(pip_install.values()),
+            why="move pip's packages to versions that fit conda's (resolved with conda's "
+            "versions fixed)",
+        ))  # fmt: skip
+    return steps
+
+
+def _union(groups: Iterable[list[str]]) -> tuple[str, ...]:
+    out: list[str] = []
+    for group in groups:
+        for key in group:
+            if key not in out:
+                out.append(key)
+    return tuple(out)
