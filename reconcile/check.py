@@ -193,30 +193,25 @@ def _check_duplicates(graph: Graph) -> Iterator[Finding]:
 
 
 def _check_clobbers(graph: Graph) -> Iterator[Finding]:
-    owners: dict[str, list[tuple[str, str]]] = defaultdict(list)  # path -> [(node, side)]
+    # path -> its first claim (owner, side); only paths claimed by a second,
+    # different owner get a list (this runs once per file of the env).
+    first: dict[str, tuple[str, str]] = {}
+    shared: dict[str, list[tuple[str, str]]] = {}
+
+    def claim(path: str, who: tuple[str, str]) -> None:
+        prev = first.setdefault(path, who)
+        if prev is not who and prev[0] != who[0]:
+            shared.setdefault(path, [prev]).append(who)
+
     for node in graph.nodes.values():
         record = node.record
         if record is not None and node.primary:
+            conda = (node.key, "conda")
             for p in record.paths:
                 if p.path_type != "directory":
-                    owners[p.path].append((node.key, "conda"))
+                    claim(p.path, conda)
                 if p.original_path is not None or "__clobber-from-" in p.path:
-                    original = p.original_path or p.path.split("__clobber-from-")[0]
-                    loser = (
-                        p.path.rsplit("__clobber-from-", 1)[-1]
-                        if "__clobber-from-" in p.path
-                        else None
-                    )
-                    yield _finding(
-                        "file-clobber",
-                        _label(node),
-                        f"{original} is shipped by two conda packages; rattler kept one "
-                        f"and renamed the other copy to {p.path}",
-                        paths=[original],
-                        renamed=p.path,
-                        clobbered_by=loser,
-                        owners=[record.name],
-                    )
+                    yield _renamed_clobber(node, p.path, p.original_path)
         intact = node.ownership is Ownership.INTACT
         for dist in node.dists:
             if intact and dist.path == node.owned_dist:
@@ -226,21 +221,19 @@ def _check_clobbers(graph: Graph) -> Iterator[Finding]:
             # A pip dist beside conda's intact copy of the same name: conda
             # wrote last, over pip's files.  That is a clobber of its own.
             owner = f"{node.key} ({dist.installer or 'pip'})" if intact else node.key
+            who = (owner, dist.installer or "pip")
             for path in dist.record:
-                owners[path].append((owner, dist.installer or "pip"))
+                claim(path, who)
 
     pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
     sides: dict[tuple[str, str], tuple[str, str]] = {}
-    for path, claims in owners.items():
-        keys = sorted({k for k, _ in claims})
-        if len(keys) < 2:
-            continue
+    for path, claims in shared.items():
+        side_of = dict(claims)
+        keys = sorted(side_of)
         for i, a in enumerate(keys):
             for b in keys[i + 1 :]:
                 pairs[(a, b)].append(path)
-                side_a = next(s for k, s in claims if k == a)
-                side_b = next(s for k, s in claims if k == b)
-                sides[(a, b)] = (side_a, side_b)
+                sides[(a, b)] = (side_of[a], side_of[b])
     for (a, b), paths in sorted(pairs.items()):
         paths.sort()
         side_a, side_b = sides[(a, b)]
@@ -254,6 +247,24 @@ def _check_clobbers(graph: Graph) -> Iterator[Finding]:
             owners=[a, b],
             sides=[side_a, side_b],
         )
+
+
+def _renamed_clobber(node: Node, path: str, original_path: str | None) -> Finding:
+    """rattler keeps one copy of a file two conda packages ship and renames
+    the other ``<path>__clobber-from-<package>``."""
+    assert node.record is not None
+    original = original_path or path.split("__clobber-from-")[0]
+    loser = path.rsplit("__clobber-from-", 1)[-1] if "__clobber-from-" in path else None
+    return _finding(
+        "file-clobber",
+        _label(node),
+        f"{original} is shipped by two conda packages; rattler kept one "
+        f"and renamed the other copy to {path}",
+        paths=[original],
+        renamed=path,
+        clobbered_by=loser,
+        owners=[node.record.name],
+    )
 
 
 def _check_files(graph: Graph) -> Iterator[Finding]:

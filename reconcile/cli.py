@@ -9,6 +9,7 @@ or I/O error (a one-line message, never a traceback).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -200,6 +201,9 @@ COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # One short run builds many small objects and no cycles worth collecting:
+    # the cyclic collector costs ~10% of an audit and frees nothing.
+    gc.disable()
     try:
         return COMMANDS[args.command](args)
     except ReconcileError as exc:
@@ -220,6 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
+    finally:
+        gc.enable()  # main() may be called in a longer-lived process (tests, embedders)
 
 
 if __name__ == "__main__":  # pragma: no cover

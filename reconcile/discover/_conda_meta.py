@@ -62,22 +62,28 @@ def _paths(raw: dict[str, Any]) -> tuple[tuple[CondaPath, ...], bool] | None:
         # where the bytes are; paths_data has the sizes and hashes.
         linked = files if files and len(files) == len(paths_data["paths"]) else None
         out = []
+        new = tuple.__new__  # CondaPath(...) runs Python code per call; this is one per row
         for i, entry in enumerate(paths_data["paths"]):
-            if not isinstance(entry, dict) or not isinstance(entry.get("_path"), str):
+            try:
+                path = linked[i] if linked else entry["_path"]
+                get = entry.get
+            except (KeyError, TypeError, AttributeError):
                 return None
-            size = entry.get("size_in_bytes")
-            sha = entry.get("sha256")
-            orig = entry.get("original_path")
-            out.append(
-                CondaPath(
-                    _posix(linked[i] if linked else entry["_path"]),
-                    entry.get("path_type") if isinstance(entry.get("path_type"), str) else None,
-                    size if isinstance(size, int) else None,
-                    sha if isinstance(sha, str) else None,
-                    bool(entry.get("prefix_placeholder")),
-                    _posix(orig) if isinstance(orig, str) else None,
-                )
-            )
+            if type(path) is not str:
+                return None
+            if "\\" in path:
+                path = path.replace("\\", "/")
+            ptype, size, sha, orig = (
+                get("path_type"), get("size_in_bytes"), get("sha256"), get("original_path")
+            )  # fmt: skip
+            out.append(new(CondaPath, (
+                path,
+                ptype if type(ptype) is str else None,
+                size if type(size) is int else None,
+                sha if type(sha) is str else None,
+                bool(get("prefix_placeholder")),
+                _posix(orig) if type(orig) is str else None,
+            )))  # fmt: skip
         return tuple(out), True
     if files is None:
         return None

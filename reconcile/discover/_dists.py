@@ -38,7 +38,8 @@ class _Reader:
     def __init__(self, prefix: str, rel: str) -> None:
         self.prefix = prefix
         self.rel = rel  # prefix-relative (or absolute, outside the prefix)
-        self.abs = rel if os.path.isabs(rel) else os.path.join(prefix, rel)
+        self.outside = os.path.isabs(rel)
+        self.abs = rel if self.outside else os.path.join(prefix, rel)
         self.problems: list[ReadProblem] = []
 
     # -- helpers -----------------------------------------------------------
@@ -56,7 +57,11 @@ class _Reader:
     def read_bytes(self, path: str, package: str, shown: str) -> bytes | None:
         try:
             with open(path, "rb") as fh:
-                return fh.read(_MAX_METADATA)
+                # A plain read() sizes its buffer from fstat; a huge junk file
+                # is cut at _MAX_METADATA (its headers are at the top).
+                if os.fstat(fh.fileno()).st_size > _MAX_METADATA:
+                    return fh.read(_MAX_METADATA)
+                return fh.read()
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -322,12 +327,16 @@ class _Reader:
     def inside(self, path: str, base: str | None = None) -> str | None:
         """``path`` (relative to ``base``, default this site-packages) as a
         prefix-relative path, or None when it points outside the prefix."""
-        path = path.replace("\\", "/")
-        if os.path.isabs(self.rel):
+        if self.outside:
             return None  # a site-packages outside the prefix owns nothing inside it
-        if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        if "\\" in path:
+            path = path.replace("\\", "/")
+        if path.startswith("/") or path[1:2] == ":":
             abs_prefix = self.prefix.rstrip("/") + "/"
             return path[len(abs_prefix) :] if path.startswith(abs_prefix) else None
+        if ".." not in path and "./" not in path and "//" not in path:
+            # The common row: a plain relative path (this runs once per RECORD row).
+            return f"{base or self.rel}/{path}"
         joined = posixpath.normpath(posixpath.join(base or self.rel, path))
         if joined == ".." or joined.startswith("../"):
             return None

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
-from ..models import CondaRecord, DiskEntry
+from ..models import CondaPath, CondaRecord, DiskEntry
 
 __all__ = ["scan_conda_files"]
 
@@ -45,15 +44,19 @@ def scan_conda_files(
     """Map every listed path that exists to what the disk holds there.
 
     A listed path absent from the result is missing.  Directory entries
-    (``path_type: directory``) are not files and are skipped.
+    (``path_type: directory``) are not files and are skipped.  A file is
+    ``stat``-ed only when its record gives a size that can be compared (no
+    prefix placeholder, not a link), and hashed only when ``deep`` and its
+    record gives a sha256 that can be compared; other entries get size -1.
     """
-    by_dir: dict[str, set[str]] = defaultdict(set)
+    by_dir: dict[str, dict[str, CondaPath]] = defaultdict(dict)
     for record in records:
         for p in record.paths:
-            if p.path_type == "directory" or not _safe(p.path):
+            path = p.path
+            if p.path_type == "directory" or (".." in path and not _safe(path)):
                 continue
-            head, tail = posixpath.split(p.path)
-            by_dir[head].add(tail)
+            head, _, tail = path.rpartition("/")
+            by_dir[head][tail] = p
 
     found: dict[str, DiskEntry] = {}
     to_hash: list[str] = []
@@ -62,13 +65,17 @@ def scan_conda_files(
         try:
             with os.scandir(folder) as it:
                 for entry in it:
-                    if entry.name not in wanted:
+                    listed = wanted.get(entry.name)
+                    if listed is None:
                         continue
-                    st = entry.stat(follow_symlinks=False)
-                    is_link = entry.is_symlink()
                     rel = f"{head}/{entry.name}" if head else entry.name
-                    found[rel] = DiskEntry(st.st_size, is_link)
-                    if deep and not is_link and entry.is_file(follow_symlinks=False):
+                    is_link = entry.is_symlink()
+                    comparable = not (is_link or listed.placeholder or listed.path_type == "softlink")
+                    size = -1
+                    if comparable and listed.size is not None:
+                        size = entry.stat(follow_symlinks=False).st_size
+                    found[rel] = DiskEntry(size, is_link)
+                    if deep and comparable and listed.sha256 and not rel.endswith(".pyc"):
                         to_hash.append(rel)
         except OSError:
             continue  # folder gone or unreadable: its files count as missing
