@@ -70,7 +70,9 @@ def scan_conda_files(
                         continue
                     rel = f"{head}/{entry.name}" if head else entry.name
                     is_link = entry.is_symlink()
-                    comparable = not (is_link or listed.placeholder or listed.path_type == "softlink")
+                    comparable = not (
+                        is_link or listed.placeholder or listed.path_type == "softlink"
+                    )
                     size = -1
                     if comparable and listed.size is not None:
                         size = entry.stat(follow_symlinks=False).st_size
