@@ -271,7 +271,7 @@ def _check_files(graph: Graph) -> Iterator[Finding]:
     state = graph.state
     if state.depth is Depth.QUICK:
         return
-    deep = state.depth is Depth.DEEP
+    files = state.files
     for node in graph.nodes.values():
         record = node.record
         if record is None or not node.primary or node.ownership not in (None, Ownership.INTACT):
@@ -282,17 +282,11 @@ def _check_files(graph: Graph) -> Iterator[Finding]:
             if p.path_type in ("directory", "pyc_file") or p.path.endswith(".pyc"):
                 # Compiled files are rewritten by Python at will: never evidence.
                 continue
-            disk = state.disk.get(p.path)
-            if disk is None:
+            if p.path in files.missing:
                 if not _unsafe(p.path):
                     missing.append(p.path)
-                continue
-            if p.placeholder or disk.is_link or p.path_type == "softlink":
-                continue  # prefix rewriting changes content (and text sizes)
-            if p.size is not None and disk.size != p.size:
-                altered.append((p.path, f"size {disk.size}, recorded {p.size}"))
-            elif deep and p.sha256 and disk.sha256 and disk.sha256 != p.sha256:
-                altered.append((p.path, "sha256 differs"))
+            elif p.path in files.altered:
+                altered.append((p.path, files.altered[p.path]))
         name = _label(node)
         if missing:
             yield _finding(

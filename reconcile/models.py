@@ -30,7 +30,7 @@ __all__ = [
     "CondaRecord",
     "Depth",
     "DirectUrl",
-    "DiskEntry",
+    "FileCheck",
     "Finding",
     "HistoryRevision",
     "InstalledDist",
@@ -265,12 +265,17 @@ class PythonInfo:
         }
 
 
-class DiskEntry(NamedTuple):
-    """What the disk holds at a path a conda record lists."""
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FileCheck:
+    """How the files conda records list compare with the disk.
 
-    size: int
-    is_link: bool
-    sha256: str | None = None
+    Only the differences are kept: a healthy env of 50,000 files yields two
+    empty collections.  ``altered`` maps a path to what differs.
+    """
+
+    checked: int = 0
+    missing: frozenset[str] = frozenset()
+    altered: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -301,7 +306,7 @@ class PrefixState:
     other_site_packages: tuple[SitePackages, ...] = ()
     user_site: SitePackages | None = None
     user_site_visible: bool = False
-    disk: Mapping[str, DiskEntry] = field(default_factory=dict)
+    files: FileCheck = field(default_factory=FileCheck)
     problems: tuple[ReadProblem, ...] = ()
 
 

@@ -13,7 +13,15 @@ import os
 from pathlib import Path
 
 from ..errors import PrefixNotFound
-from ..models import Depth, HistoryRevision, PrefixState, ReadProblem, Severity, SitePackages
+from ..models import (
+    Depth,
+    FileCheck,
+    HistoryRevision,
+    PrefixState,
+    ReadProblem,
+    Severity,
+    SitePackages,
+)
 from ._conda_meta import read_conda_meta
 from ._dists import read_site_packages
 from ._files import scan_conda_files
@@ -89,7 +97,11 @@ def discover(
                 os.environ.get("PYTHONNOUSERSITE")
             )
 
-    disk = {} if depth is Depth.QUICK else scan_conda_files(base, records, deep=depth is Depth.DEEP)
+    files = (
+        FileCheck()
+        if depth is Depth.QUICK
+        else scan_conda_files(base, records, deep=depth is Depth.DEEP)
+    )
     return PrefixState(
         prefix=root,
         depth=depth,
@@ -100,6 +112,6 @@ def discover(
         other_site_packages=tuple(others),
         user_site=user_site,
         user_site_visible=user_visible,
-        disk=disk,
+        files=files,
         problems=tuple(problems),
     )

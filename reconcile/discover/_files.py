@@ -1,21 +1,23 @@
 """Check the files conda records list against the disk.
 
-Each directory is listed once (``os.scandir``), not one ``stat`` per listed
-path: a data-science env has tens of thousands of files in a few thousand
-directories.  Sizes come from the directory entry's ``lstat``; with
-``deep``, regular files are also hashed (sha256) in threads, since hashlib
-releases the GIL while it hashes.
+Presence comes from listing each directory once (``os.listdir``), not one
+``stat`` per listed path: a data-science env has tens of thousands of files
+in a few thousand directories.  Sizes need an ``lstat`` of the files whose
+record gives one; with ``deep``, files are also hashed (sha256) in threads,
+since hashlib releases the GIL while it hashes.  Only the differences are
+returned.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
-from ..models import CondaPath, CondaRecord, DiskEntry
+from ..models import CondaPath, CondaRecord, FileCheck
 
 __all__ = ["scan_conda_files"]
 
@@ -38,16 +40,13 @@ def _sha256(path: str) -> str | None:
     return digest.hexdigest()
 
 
-def scan_conda_files(
-    prefix: str, records: Iterable[CondaRecord], *, deep: bool
-) -> Mapping[str, DiskEntry]:
-    """Map every listed path that exists to what the disk holds there.
+def scan_conda_files(prefix: str, records: Iterable[CondaRecord], *, deep: bool) -> FileCheck:
+    """Compare every file the records list with the disk.
 
-    A listed path absent from the result is missing.  Directory entries
-    (``path_type: directory``) are not files and are skipped.  A file is
-    ``stat``-ed only when its record gives a size that can be compared (no
-    prefix placeholder, not a link), and hashed only when ``deep`` and its
-    record gives a sha256 that can be compared; other entries get size -1.
+    Each folder is listed once; a file is ``lstat``-ed only when its record
+    gives a size that can be compared (no prefix placeholder, not a link),
+    and hashed only when ``deep`` and its record gives a sha256.  Folders
+    (``path_type: directory``) are not files and are skipped.
     """
     by_dir: dict[str, dict[str, CondaPath]] = defaultdict(dict)
     for record in records:
@@ -58,32 +57,47 @@ def scan_conda_files(
             head, _, tail = path.rpartition("/")
             by_dir[head][tail] = p
 
-    found: dict[str, DiskEntry] = {}
-    to_hash: list[str] = []
+    checked = 0
+    missing: set[str] = set()
+    altered: dict[str, str] = {}
+    to_hash: list[tuple[str, str]] = []
+    lstat, S_ISLNK = os.lstat, stat.S_ISLNK
     for head, wanted in by_dir.items():
-        folder = os.path.join(prefix, head) if head else prefix
+        folder = f"{prefix}/{head}" if head else prefix
+        checked += len(wanted)
         try:
-            with os.scandir(folder) as it:
-                for entry in it:
-                    listed = wanted.get(entry.name)
-                    if listed is None:
-                        continue
-                    rel = f"{head}/{entry.name}" if head else entry.name
-                    is_link = entry.is_symlink()
-                    comparable = not (
-                        is_link or listed.placeholder or listed.path_type == "softlink"
-                    )
-                    size = -1
-                    if comparable and listed.size is not None:
-                        size = entry.stat(follow_symlinks=False).st_size
-                    found[rel] = DiskEntry(size, is_link)
-                    if deep and comparable and listed.sha256 and not rel.endswith(".pyc"):
-                        to_hash.append(rel)
+            gone = wanted.keys() - set(os.listdir(folder))
         except OSError:
-            continue  # folder gone or unreadable: its files count as missing
+            gone = set(wanted)  # folder gone or unreadable: its files count as missing
+        if gone:
+            missing.update(f"{head}/{name}" if head else name for name in gone)
+        base = folder + "/"
+        for name, listed in wanted.items():
+            # Sizes of prefix-rewritten files and links are not evidence.
+            if listed.size is None and not (deep and listed.sha256):
+                continue
+            if listed.placeholder or listed.path_type == "softlink" or name in gone:
+                continue
+            try:
+                st = lstat(base + name)
+            except OSError:
+                missing.add(f"{head}/{name}" if head else name)
+                continue
+            if S_ISLNK(st.st_mode):
+                continue
+            if listed.size is not None and st.st_size != listed.size:
+                altered[f"{head}/{name}" if head else name] = (
+                    f"size {st.st_size}, recorded {listed.size}"
+                )
+            elif deep and listed.sha256 and not name.endswith(".pyc"):
+                to_hash.append((f"{head}/{name}" if head else name, listed.sha256))
     if to_hash:
+        # Bounded batches: ThreadPoolExecutor.map queues every task at once.
         with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 2) * 2)) as pool:
-            digests = pool.map(lambda rel: _sha256(os.path.join(prefix, rel)), to_hash)
-            for rel, digest in zip(to_hash, digests, strict=True):
-                found[rel] = found[rel]._replace(sha256=digest)
-    return found
+            for start in range(0, len(to_hash), 1024):
+                batch = to_hash[start : start + 1024]
+                digests = pool.map(lambda item: _sha256(os.path.join(prefix, item[0])), batch)
+                for (rel, expected), digest in zip(batch, digests, strict=True):
+                    if digest is not None and digest != expected:
+                        altered[rel] = "sha256 differs from the record"
+    return FileCheck(checked=checked, missing=frozenset(missing), altered=altered)
