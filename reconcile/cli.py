@@ -89,10 +89,24 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--pinned", action="store_true", help="pin every package")
     export.add_argument("--no-builds", action="store_true", help="with --pinned: no build strings")
     export.add_argument("--constraints", metavar="FILE", help="also write pip constraints here")
+    export_source = export.add_mutually_exclusive_group()
+    export_source.add_argument(
+        "--offline", action="store_true", help="repair from installed + local caches (default)"
+    )
+    export_source.add_argument(
+        "--find-links", metavar="DIR", action="append", default=[], help="also repair from DIR"
+    )
+    export_source.add_argument("--index-url", metavar="URL", help="repair from this index")
     compare = sub.add_parser("compare", help="does this env match this environment.yml?")
     compare.add_argument("paths", nargs="+", metavar="[PREFIX] FILE")
     compare.add_argument("-n", "--name", help="environment name, looked up in the conda envs dirs")
     compare.add_argument("--format", choices=("text", "json"), default="text")
+    compare.add_argument(
+        "--exact", action="store_true", help="packages the file does not name are mismatches too"
+    )
+    compare.add_argument(
+        "--name-map", metavar="FILE", help="conda<TAB>pypi pairs that override the bundled table"
+    )
     return parser
 
 
@@ -182,11 +196,70 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    raise ReconcileError("'reconcile export' is not built yet")
+    from .export import (
+        ExportImpossible,
+        ExportOptions,
+        build_spec,
+        relative_reference,
+        resolver_repair,
+    )
+    from .render_env import constraints_txt, environment_yml, impossible_text
+
+    if args.no_builds and not args.pinned:
+        raise ReconcileError("--no-builds needs --pinned")
+    cwd = os.getcwd()
+    if (
+        args.output
+        and args.constraints
+        and os.path.abspath(args.output) == os.path.abspath(args.constraints)
+    ):
+        raise ReconcileError("-o and --constraints name the same file")
+    # The spec needs metadata and ownership only, not the per-file checks.
+    graph = _load(argparse.Namespace(**{**vars(args), "quick": True, "deep": False}))
+    ref = relative_reference(args.constraints, args.output, cwd) if args.constraints else None
+    options = ExportOptions(pinned=args.pinned, builds=not args.no_builds, constraints=ref)
+    # pip's side, when it does not fit conda's, is moved by the plan's resolver.
+    repair = resolver_repair(
+        graph, offline=not args.index_url, find_links=args.find_links, index_url=args.index_url
+    )
+    try:
+        spec = build_spec(graph, options, repair=repair)
+    except ExportImpossible as exc:
+        sys.stderr.write(impossible_text(exc, str(graph.state.prefix)))
+        return EXIT_FINDINGS
+    files = [(args.constraints, constraints_txt(spec))] if args.constraints else []
+    text = environment_yml(spec)
+    if args.output:
+        files.append((args.output, text))
+    for path, content in files:
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(content)
+        except OSError as exc:
+            raise ReconcileError(f"cannot write {path!r}: {exc.strerror or exc}") from exc
+    if not args.output:
+        sys.stdout.write(text)
+    return EXIT_OK
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    raise ReconcileError("'reconcile compare' is not built yet")
+    from . import render_env
+    from .compare import compare
+    from .envfile import load_env_file
+
+    if len(args.paths) > 2:
+        raise ReconcileError("compare takes [PREFIX] FILE: at most two paths")
+    prefix, file = (None, args.paths[0]) if len(args.paths) == 1 else args.paths
+    env = load_env_file(file)
+    graph = _load(
+        argparse.Namespace(
+            prefix=prefix, name=args.name, name_map=args.name_map, quick=True, deep=False
+        )
+    )
+    result = compare(graph, env, exact=args.exact)
+    out = render_env.compare_json if args.format == "json" else render_env.compare_text
+    sys.stdout.write(out(result))
+    return EXIT_OK if result.matches else EXIT_FINDINGS
 
 
 COMMANDS = {

@@ -1,0 +1,832 @@
+"""Stage 4b: the environment file that recreates an env, as data.
+
+``conda env export`` writes every pip package as ``name==version`` (editable
+and VCS installs come out as versions pip cannot find), and
+``--from-history`` drops pip entirely.  :func:`build_spec` turns the unified
+graph into an :class:`EnvSpec`: the conda side as conda recorded it, and the
+pip side as pip can reinstall it; ``reconcile.render_env`` writes it as
+``environment.yml`` and as a pip constraints file.  Nothing here reads or
+writes a file.
+
+Modes
+-----
+history (default)
+    conda: the specs the user asked for, replayed from ``conda-meta/history``
+    the way conda does (``# update specs`` add, ``# remove specs`` drop,
+    ``# neutered specs`` override), kept when the package is still
+    installed.  pip: the distributions no conda record owns that the user
+    asked for (``REQUESTED`` present) or that no other pip-only
+    distribution requires.
+pinned
+    conda: every record as ``name=version=build`` (``name=version`` without
+    builds).  pip: every distribution no conda record owns.
+
+The repaired env
+----------------
+When pip replaced or removed conda's packages, the exported conda side is
+still what conda recorded, so the recreated env gets conda's versions back.
+pip's side must then fit them: a pip-only distribution that requires
+another version of a conda package, or another Python, is moved to a
+version that fits (the ``repair`` callback, normally the plan's resolver).
+When no version fits, :class:`ExportImpossible` carries the explanation and
+nothing is written.
+
+Constraints
+-----------
+Every conda-owned Python distribution pinned to conda's version under its
+PyPI name, for ``pip install -c``: when conda recreates the env and runs
+pip, pip cannot replace a conda package, since the only version it may pick
+is the one conda just installed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+from packaging.requirements import Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from . import __version__
+from .channels import channel_name, redact_url
+from .errors import ReconcileError
+from .graph import Graph, Node, Ownership, Provenance, spec_name
+from .models import CondaRecord, InstalledDist
+
+__all__ = [
+    "Change",
+    "Constraint",
+    "EnvSpec",
+    "ExportImpossible",
+    "ExportOptions",
+    "PipLine",
+    "RepairRequest",
+    "build_spec",
+    "pip_line",
+    "redact_pip_url",
+    "redact_text",
+    "relative_reference",
+    "resolver_repair",
+    "short_channel",
+]
+
+Mode = Literal["history", "pinned"]
+
+
+class ExportImpossible(ReconcileError):
+    """pip's side cannot be made to fit conda's: nothing is written.
+
+    ``explanations`` are one line each, for a person."""
+
+    def __init__(self, explanations: Iterable[str], suggestions: Iterable[str] = ()) -> None:
+        self.explanations = tuple(redact_text(e) for e in explanations)
+        self.suggestions = tuple(redact_text(s) for s in suggestions)
+        super().__init__("cannot export a working environment: pip's packages cannot fit conda's")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ExportOptions:
+    """What to export.  ``constraints`` is the ``-c`` reference written into
+    the pip section: the constraints file's path relative to the yml's
+    folder, because conda runs pip from there."""
+
+    pinned: bool = False
+    builds: bool = True
+    constraints: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PipLine:
+    """One line of the pip section.
+
+    ``kind``: ``index`` (``name==version``), ``editable`` (``-e <path>``),
+    ``vcs`` (``name @ git+<url>@<commit>``), ``archive`` (``name @ <url>``,
+    with ``#sha256=`` when known) or ``local`` (a local directory's path).
+    """
+
+    name: NormalizedName
+    line: str
+    kind: str
+    version: str | None = None
+    requested: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Constraint:
+    """A conda-owned Python distribution at conda's version."""
+
+    name: NormalizedName
+    version: str
+    conda: str  # the conda record's name
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Change:
+    """A difference between the installed env and the exported one."""
+
+    name: str
+    installed: str | None
+    exported: str | None
+    why: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EnvSpec:
+    """Everything an ``environment.yml`` and its constraints file hold."""
+
+    name: str
+    prefix: str
+    mode: Mode
+    builds: bool
+    channels: tuple[str, ...]
+    conda: tuple[str, ...]
+    conda_from: str  # how the conda specs were chosen, one phrase
+    pip: tuple[PipLine, ...]
+    constraints: tuple[Constraint, ...]
+    constraints_ref: str | None = None
+    changes: tuple[Change, ...] = ()
+    notes: tuple[str, ...] = ()
+    tool: str = f"reconcile {__version__}"
+
+    @property
+    def pip_section(self) -> tuple[str, ...]:
+        """The pip lines as written: ``-c`` first, then the requirements."""
+        if not self.pip:
+            return ()
+        head = (f"-c {self.constraints_ref}",) if self.constraints_ref else ()
+        return head + tuple(p.line for p in self.pip)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RepairRequest:
+    """What the repair callback resolves.
+
+    ``requirements``: the pip-only distributions to keep, by name only;
+    ``prefer``: their installed versions (kept wherever they fit);
+    ``conda``: conda's Python distributions at conda's versions (with the
+    requirements conda's own metadata states, when its dist-info is intact);
+    ``pinned``: pip-only distributions that cannot move (editable, VCS,
+    archive and local installs) with their requirements.
+    """
+
+    requirements: tuple[Requirement, ...]
+    prefer: Mapping[NormalizedName, Version]
+    conda: Mapping[NormalizedName, tuple[Version, tuple[Requirement, ...], str]]
+    pinned: Mapping[NormalizedName, tuple[Version, tuple[Requirement, ...]]]
+    conflicts: tuple[str, ...] = field(default=())
+
+
+#: Resolve a :class:`RepairRequest` to ``{name: version}`` for pip's side, or
+#: raise :class:`ExportImpossible`.
+Repair = Callable[[Graph, RepairRequest], Mapping[NormalizedName, Version]]
+
+
+# --------------------------------------------------------------------------
+# credentials
+
+_URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
+_SECRET_PARAM = re.compile(
+    r"(?i)(token|secret|password|passwd|pwd|signature|sig|credential|auth|api[_-]?key|key)"
+)
+
+
+def redact_pip_url(url: str) -> str:
+    """A pip URL without credentials: ``user:password@`` and a bare
+    ``token@`` are removed (``git+ssh://git@host`` keeps its login name,
+    which is not a secret), as are ``/t/<token>`` segments and query
+    parameters that name a token, key, signature or password."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    keep_user = None
+    if scheme.endswith("ssh") and "@" in url.split("://", 1)[1].split("/", 1)[0]:
+        userinfo = url.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[0]
+        if ":" not in userinfo:
+            keep_user = userinfo
+    clean = redact_url(url)
+    if keep_user is not None:
+        head, _, rest = clean.partition("://")
+        clean = f"{head}://{keep_user}@{rest}"
+    if "?" in clean:
+        base, _, tail = clean.partition("?")
+        query, hashmark, fragment = tail.partition("#")
+        kept = [p for p in query.split("&") if p and not _SECRET_PARAM.search(p.split("=")[0])]
+        clean = base + ("?" + "&".join(kept) if kept else "") + hashmark + fragment
+    return clean
+
+
+def redact_text(text: str) -> str:
+    """Every URL in free text (an explanation, a message) redacted."""
+    return _URL_IN_TEXT.sub(lambda m: redact_pip_url(m.group(0)), text)
+
+
+def _spec_key(spec: str) -> str:
+    """The package name of a MatchSpec whose channel may be a URL
+    (``https://host:8443/chan::name >=1``), which ``spec_name`` cannot skip."""
+    return spec_name(spec.rpartition("::")[2])
+
+
+def _clean_spec(spec: str) -> str:
+    """A conda MatchSpec with its channel written short and without a token."""
+    spec = spec.strip()
+    if "::" in spec:
+        channel, _, rest = spec.rpartition("::")
+        short = channel_name(channel.strip())
+        return f"{short}::{rest.strip()}" if short else rest.strip()
+    return redact_text(spec)
+
+
+# --------------------------------------------------------------------------
+# channels
+
+
+def channels(graph: Graph) -> tuple[str, ...]:
+    """Channels of the installed records, short names, in the order the env
+    used them: first appearance in ``conda-meta/history`` (``+channel::dist``
+    lines), then the others by how many records come from each."""
+    used: dict[str, int] = {}
+    for record in graph.state.records:
+        name = _record_channel(record)
+        if name:
+            used[name] = used.get(name, 0) + 1
+    order: list[str] = []
+    for revision in graph.state.history:
+        for added in revision.added:
+            if "::" not in added:
+                continue
+            name = short_channel(added.rpartition("::")[0])
+            if name and name in used and name not in order:
+                order.append(name)
+    rest = sorted((n for n in used if n not in order), key=lambda n: (-used[n], n))
+    return tuple(order + rest)
+
+
+_DEFAULTS = frozenset({"pkgs/main", "pkgs/r", "pkgs/msys2", "pkgs/free", "pkgs/pro"})
+
+
+_SUBDIR = re.compile(r"/(noarch|[a-z0-9]+-[a-z0-9_]+)$")
+
+
+def short_channel(channel: str | None) -> str | None:
+    """``channel_name``, also for a channel written as a name with a subdir
+    (``conda-forge/win-64`` -> ``conda-forge``), and with the names conda
+    writes into its history for the channels ``defaults`` stands for
+    (``pkgs/main``, ``pkgs/r``, ...) folded into ``defaults``."""
+    name = channel_name(channel)
+    if name is not None and "://" not in name:
+        name = _SUBDIR.sub("", name)
+    return "defaults" if name in _DEFAULTS else name
+
+
+def _record_channel(record: CondaRecord) -> str | None:
+    if record.channel and record.channel not in ("<unknown>", "@"):
+        return short_channel(record.channel)
+    if record.url:
+        # .../channel/subdir/file.conda -> the channel
+        return short_channel(record.url.rsplit("/", 1)[0])
+    return None
+
+
+# --------------------------------------------------------------------------
+# conda side
+
+
+def requested_specs(graph: Graph) -> dict[str, str]:
+    """What ``conda env export --from-history`` writes: the specs of
+    ``# update specs`` minus ``# remove specs``, with ``# neutered specs``
+    overriding (conda neuters a spec when a later command moves the package
+    past it), kept while the package is installed."""
+    spec_map: dict[str, str] = {}
+    for revision in graph.state.history:
+        for spec in revision.remove_specs:
+            spec_map.pop(_spec_key(spec), None)
+        for spec in revision.update_specs:
+            spec_map[_spec_key(spec)] = spec
+        for spec in revision.neutered_specs:
+            spec_map[_spec_key(spec)] = spec
+    installed = {r.name for r in graph.state.records}
+    return {name: _clean_spec(s) for name, s in spec_map.items() if name in installed}
+
+
+def _history_conda(graph: Graph) -> tuple[list[str], str]:
+    specs = requested_specs(graph)
+    if specs:
+        return [specs[n] for n in sorted(specs)], "the specs requested in conda-meta/history"
+    from_records = {
+        r.name: _clean_spec(r.requested_specs[-1])
+        for r in graph.state.records
+        if r.requested_specs and _spec_key(r.requested_specs[-1]) == r.name
+    }
+    if from_records:
+        return (
+            [from_records[n] for n in sorted(from_records)],
+            "the specs the records say were requested (conda-meta/history has none)",
+        )
+    # rattler and pixi write no history: keep what nothing else depends on,
+    # and python, at their installed versions.
+    depended = {spec_name(d) for r in graph.state.records for d in r.depends}
+    leaves = sorted(
+        (r for r in graph.state.records if r.name not in depended or r.name == "python"),
+        key=lambda r: r.name,
+    )
+    if not leaves:
+        return [], "no conda packages"
+    return (
+        [f"{r.name}={r.version}" for r in leaves],
+        "no request history: packages nothing else depends on, and python, at their versions",
+    )
+
+
+def _pinned_conda(graph: Graph, builds: bool) -> list[str]:
+    out = []
+    for r in sorted(graph.state.records, key=lambda r: (r.name, r.version, r.build)):
+        out.append(f"{r.name}={r.version}={r.build}" if builds else f"{r.name}={r.version}")
+    return out
+
+
+# --------------------------------------------------------------------------
+# pip side
+
+_ARCHIVES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".tar")
+
+
+def _file_path(url: str) -> str:
+    path = unquote(urlsplit(url).path)
+    if len(path) > 2 and path[0] == "/" and path[2] == ":":
+        path = path[1:]
+    return path
+
+
+def pip_line(dist: InstalledDist, version: str | None = None) -> tuple[str, str]:
+    """``(kind, line)``: how pip reinstalls ``dist`` (PEP 610 says how it
+    was installed; ``version`` overrides the installed one for index
+    installs).  No credential of the recorded URL is kept."""
+    du = dist.direct_url
+    name = dist.name
+    editable = dist.kind == "egg-link" or (du is not None and du.editable)
+    if du is None and dist.editable_target and dist.kind != "egg-link":
+        editable = True  # a .pth pointing at a source folder (Poetry 1.x)
+    if editable:
+        target = dist.editable_target
+        if target is None and du is not None:
+            target = _file_path(du.url) if du.url.startswith("file:") else du.url
+        return "editable", f"-e {redact_pip_url(target or '')}"
+    if du is not None and du.vcs:
+        url = redact_pip_url(du.url)
+        prefix = "" if url.startswith(f"{du.vcs}+") else f"{du.vcs}+"
+        rev = du.commit_id or du.requested_revision
+        target = f"{prefix}{url}" + (f"@{rev}" if rev else "")
+        fragment = [f"subdirectory={du.subdirectory}"] if du.subdirectory else []
+        if not urlsplit(url).netloc:
+            # ``name @ git+file:///repo`` is not PEP 508 to the packaging
+            # that pip vendored until 2024 (a URL needs a host); pip's own
+            # ``#egg=`` form names the project instead.
+            fragment.insert(0, f"egg={name}")
+            return "vcs", target + "#" + "&".join(fragment)
+        return "vcs", f"{name} @ {target}" + ("#" + "&".join(fragment) if fragment else "")
+    if du is not None:
+        url = redact_pip_url(du.url.split("#", 1)[0])
+        path = _file_path(du.url) if du.url.startswith("file:") else None
+        # PEP 610 keeps archive_info apart from dir_info; the model keeps the
+        # hash only, so a local file without one is told by its name.
+        if path is not None and du.archive_hash is None and not path.lower().endswith(_ARCHIVES):
+            return "local", path + (f"#subdirectory={du.subdirectory}" if du.subdirectory else "")
+        fragment = []
+        if du.archive_hash and "=" in du.archive_hash:
+            fragment.append(du.archive_hash)  # "sha256=<hex>": checked by pip
+        if du.subdirectory:
+            fragment.append(f"subdirectory={du.subdirectory}")
+        return "archive", f"{name} @ {url}" + ("#" + "&".join(fragment) if fragment else "")
+    shown = version or dist.version_text
+    return "index", f"{name}=={shown}" if shown else name
+
+
+def _pip_only(graph: Graph) -> list[Node]:
+    return [
+        n
+        for n in graph.nodes.values()
+        if n.provenance is Provenance.PIP and n.effective is not None
+    ]
+
+
+def _required_by_pip(graph: Graph, pip_keys: set[str]) -> set[str]:
+    """pip-only keys some other pip-only distribution requires (active edges)."""
+    out = set()
+    for edge in graph.edges:
+        if (
+            edge.kind == "requires"
+            and edge.active
+            and edge.resolved
+            and edge.source in pip_keys
+            and edge.target in pip_keys
+            and edge.source != edge.target
+        ):
+            out.add(edge.target)
+    return out
+
+
+def _movable(dist: InstalledDist) -> bool:
+    """Installed from an index (no PEP 610 record, not editable): pip may
+    pick another version of it."""
+    return pip_line(dist)[0] == "index"
+
+
+# --------------------------------------------------------------------------
+# conda's Python distributions
+
+
+def _version(text: str | None) -> Version | None:
+    try:
+        return Version(text) if text else None
+    except InvalidVersion:
+        return None
+
+
+def _folder_version(folder: str | None) -> str | None:
+    """``.../six-1.16.0.dist-info`` -> ``1.16.0`` (the name part never holds
+    a ``-``: wheel names escape it to ``_``)."""
+    if not folder:
+        return None
+    base = posixpath.basename(folder)
+    stem = base.rsplit(".", 1)[0]
+    parts = stem.split("-")
+    return parts[1] if len(parts) > 1 else None
+
+
+def conda_python(graph: Graph) -> tuple[list[Constraint], list[str]]:
+    """conda-owned Python distributions at conda's version, and notes for
+    those whose conda version is not a PEP 440 version pip could pin."""
+    out: list[Constraint] = []
+    notes: list[str] = []
+    for key, node in graph.nodes.items():
+        record = node.record
+        if record is None or node.provenance not in (Provenance.CONDA_PYTHON, Provenance.CONFLICT):
+            continue
+        folder_version = _folder_version(node.owned_dist)
+        candidates = [record.version] if node.primary else []
+        candidates.append(folder_version or "")
+        version = next((v for v in candidates if _version(v) is not None), None)
+        if version is None:
+            notes.append(
+                f"{key}: conda's version {record.version!r} is not a version pip can pin; "
+                "not constrained"
+            )
+            continue
+        out.append(Constraint(name=canonicalize_name(key), version=version, conda=record.name))
+    out.sort(key=lambda c: c.name)
+    return out, notes
+
+
+# --------------------------------------------------------------------------
+# does pip's side fit conda's?
+
+
+def conflicts(
+    graph: Graph,
+    conda_versions: Mapping[str, Version],
+    pip_versions: Mapping[str, Version | None],
+) -> list[str]:
+    """Why the pip-only distributions, at ``pip_versions``, do not fit conda's
+    Python distributions at ``conda_versions`` (and the env's Python): one
+    line per broken requirement.  A requirement nothing installed provides is
+    not a conflict: pip installs it when the env is recreated."""
+    out: list[str] = []
+    python = graph.python
+    for key in sorted(pip_versions):
+        node = graph.nodes[key]
+        dist = node.effective
+        if dist is None:
+            continue
+        rp = dist.requires_python
+        if python is not None and rp is not None and not rp.contains(python.version, True):
+            out.append(
+                f"{key} {pip_versions[key]} requires Python {dist.requires_python}; "
+                f"the environment's Python is {python.version}"
+            )
+    for edge in graph.edges:
+        if edge.kind != "requires" or not edge.active or not edge.resolved:
+            continue
+        req = edge.requirement
+        if req is None or edge.source == edge.target:
+            continue
+        source_is_pip = edge.source in pip_versions
+        target_is_pip = edge.target in pip_versions
+        source_node = graph.nodes[edge.source]
+        # conda's own dists count when their metadata is conda's.
+        if not source_is_pip and (
+            source_node.ownership is not Ownership.INTACT or not target_is_pip
+        ):
+            continue
+        if target_is_pip:
+            have = pip_versions[edge.target]
+            who = "pip's"
+        elif edge.target in conda_versions:
+            have = conda_versions[edge.target]
+            who = "conda's"
+        else:
+            continue
+        if have is None or req.specifier.contains(have, prereleases=True):
+            continue
+        src_version = (
+            pip_versions.get(edge.source) if source_is_pip else conda_versions.get(edge.source)
+        )
+        out.append(f"{edge.source} {src_version} requires {req}; {who} {edge.target} is {have}")
+    return out
+
+
+# --------------------------------------------------------------------------
+
+
+def build_spec(
+    graph: Graph,
+    options: ExportOptions | None = None,
+    *,
+    repair: Repair | None = None,
+    name: str | None = None,
+) -> EnvSpec:
+    """The environment spec that recreates ``graph``'s env, repaired.
+
+    ``repair`` resolves pip's side when it does not fit conda's; without
+    one, such an env raises :class:`ExportImpossible` with the conflicts.
+    """
+    options = options or ExportOptions()
+    state = graph.state
+    notes: list[str] = []
+    mode: Mode = "pinned" if options.pinned else "history"
+
+    if options.pinned:
+        conda = _pinned_conda(graph, options.builds)
+        conda_from = "every conda record, pinned" + ("" if options.builds else " (no builds)")
+    else:
+        conda, conda_from = _history_conda(graph)
+
+    constraints, constraint_notes = conda_python(graph)
+    notes.extend(constraint_notes)
+    conda_versions: dict[str, Version] = {}
+    for c in constraints:
+        v = _version(c.version)
+        if v is not None:
+            conda_versions[c.name] = v
+
+    pip_nodes = _pip_only(graph)
+    pip_keys = {n.key for n in pip_nodes}
+    required = _required_by_pip(graph, pip_keys)
+    installed: dict[str, Version | None] = {}
+    for n in pip_nodes:
+        assert n.effective is not None
+        installed[n.key] = n.effective.version
+
+    changes: list[Change] = []
+    versions: dict[str, Version | None] = dict(installed)
+    found = conflicts(graph, conda_versions, installed)
+    extra: dict[NormalizedName, Version] = {}
+    if found:
+        if repair is None:
+            raise ExportImpossible(found)
+        request = _repair_request(graph, pip_nodes, conda_versions, found)
+        result = repair(graph, request)
+        for key in sorted(pip_keys):
+            new = result.get(canonicalize_name(key))
+            if new is not None and new != installed[key]:
+                versions[key] = new
+                changes.append(
+                    Change(
+                        name=key,
+                        installed=str(installed[key]) if installed[key] else None,
+                        exported=str(new),
+                        why="to fit conda's packages",
+                    )
+                )
+        for rname, rversion in result.items():
+            if rname not in pip_keys and rname not in conda_versions:
+                extra[rname] = rversion
+        still = conflicts(graph, conda_versions, {k: versions[k] for k in pip_keys})
+        # The graph knows the installed versions' requirements only; a moved
+        # version brings its own, which the resolver has checked.
+        moved = {c.name for c in changes}
+        still = [s for s in still if s.split(" ", 1)[0] not in moved]
+        if still:
+            raise ExportImpossible(still)
+
+    for node in graph.nodes.values():
+        if node.provenance is Provenance.CONDA_PYTHON and len(node.dists) > 1:
+            for other in node.dists:
+                if other.path != node.owned_dist:
+                    changes.append(
+                        Change(
+                            name=node.key,
+                            installed=f"{other.version_text} ({other.installer or 'unknown'})",
+                            exported=f"{node.record.version} (conda)" if node.record else None,
+                            why=f"a second copy ({other.path}) beside conda's is left out",
+                        )
+                    )
+        if node.provenance is Provenance.CONFLICT and node.record is not None:
+            dist = node.effective
+            changes.append(
+                Change(
+                    name=node.key,
+                    installed=f"{dist.version_text} ({dist.installer or 'unknown'})"
+                    if dist is not None
+                    else None,
+                    exported=f"{node.record.version} (conda)",
+                    why=_conflict_why(node),
+                )
+            )
+
+    lines: list[PipLine] = []
+    for node in sorted(pip_nodes, key=lambda n: n.key):
+        dist = node.effective
+        assert dist is not None
+        if not options.pinned and not dist.requested and node.key in required:
+            continue
+        v = versions.get(node.key)
+        kind, line = pip_line(dist, str(v) if v is not None and _movable(dist) else None)
+        lines.append(
+            PipLine(
+                name=dist.name,
+                line=line,
+                kind=kind,
+                version=str(v) if v is not None else dist.version_text or None,
+                requested=dist.requested,
+            )
+        )
+        if kind != "index" and not dist.version_text:
+            notes.append(f"{dist.name}: no version recorded; written as {kind} install")
+    if options.pinned:
+        for rname in sorted(extra):
+            lines.append(
+                PipLine(
+                    name=rname,
+                    line=f"{rname}=={extra[rname]}",
+                    kind="index",
+                    version=str(extra[rname]),
+                )
+            )
+            changes.append(
+                Change(
+                    name=rname,
+                    installed=None,
+                    exported=str(extra[rname]),
+                    why="needed by pip's packages at their repaired versions",
+                )
+            )
+
+    if lines and not any(_spec_key(s) == "pip" for s in conda):
+        if any(r.name == "pip" for r in state.records):
+            conda = [*conda, "pip"]
+            conda.sort(key=_spec_key)
+            notes.append("pip added to the conda packages: the pip section needs it")
+        else:
+            notes.append("no conda pip here; conda adds one when it creates the env")
+
+    used = {r.source for r in state.records}
+    for problem in state.problems:
+        if (
+            problem.code == "invalid-record"
+            and problem.path.startswith("conda-meta/")
+            and problem.path not in used
+        ):
+            notes.append(f"{problem.path} could not be read and is not exported: {problem.reason}")
+    if state.user_site is not None and state.user_site.dists and state.user_site_visible:
+        notes.append(
+            f"not exported: {len(state.user_site.dists)} distribution(s) in the user site "
+            f"{state.user_site.path}"
+        )
+    for site in state.other_site_packages:
+        if site.dists:
+            notes.append(
+                f"not exported: {len(site.dists)} distribution(s) in {site.path} "
+                "(not this Python's site-packages)"
+            )
+    if not options.pinned:
+        for node in pip_nodes:
+            dist = node.effective
+            if dist is not None and dist.installer in ("conda", "whl2conda"):
+                notes.append(
+                    f"{node.key}: its dist-info says conda installed it, but no readable "
+                    "conda record owns it; exported as a pip package"
+                )
+
+    return EnvSpec(
+        name=name or _env_name(graph),
+        prefix=str(state.prefix),
+        mode=mode,
+        builds=options.builds,
+        channels=channels(graph),
+        conda=tuple(conda),
+        conda_from=conda_from,
+        pip=tuple(lines),
+        constraints=tuple(constraints),
+        constraints_ref=options.constraints,
+        changes=tuple(sorted(changes, key=lambda c: c.name)),
+        notes=tuple(notes),
+    )
+
+
+def _conflict_why(node: Node) -> str:
+    if node.ownership is Ownership.REMOVED:
+        return "pip removed conda's copy; conda's comes back"
+    if node.ownership is Ownership.SHADOWED:
+        return "pip installed it over conda's package; conda's stays"
+    return "pip replaced conda's copy; conda's comes back"
+
+
+def _repair_request(
+    graph: Graph,
+    pip_nodes: list[Node],
+    conda_versions: Mapping[str, Version],
+    found: list[str],
+) -> RepairRequest:
+    pip_keys = {n.key for n in pip_nodes}
+    requirements: list[Requirement] = []
+    prefer: dict[NormalizedName, Version] = {}
+    pinned: dict[NormalizedName, tuple[Version, tuple[Requirement, ...]]] = {}
+    for node in pip_nodes:
+        dist = node.effective
+        assert dist is not None
+        if _movable(dist) or dist.version is None:
+            requirements.append(Requirement(dist.name))
+            if dist.version is not None:
+                prefer[dist.name] = dist.version
+        else:
+            pinned[dist.name] = (dist.version, dist.requires)
+    conda: dict[NormalizedName, tuple[Version, tuple[Requirement, ...], str]] = {}
+    for key, version in conda_versions.items():
+        owner = graph.nodes.get(key)
+        record = owner.record if owner is not None else None
+        dist = None
+        if owner is not None and owner.ownership is Ownership.INTACT:
+            dist = next((d for d in owner.dists if d.path == owner.owned_dist), None)
+        requires = tuple(
+            r for r in (dist.requires if dist else ()) if canonicalize_name(r.name) in pip_keys
+        )
+        origin = f"conda ({record.dist_str})" if record is not None else "conda"
+        conda[canonicalize_name(key)] = (version, requires, origin)
+    return RepairRequest(
+        requirements=tuple(sorted(requirements, key=lambda r: r.name)),
+        prefer=prefer,
+        conda=conda,
+        pinned=pinned,
+        conflicts=tuple(found),
+    )
+
+
+def _env_name(graph: Graph) -> str:
+    return graph.state.prefix.name or "base"
+
+
+def relative_reference(target: str, yml: str | None, cwd: str) -> str:
+    """``target`` relative to the folder of ``yml`` (``cwd`` when the yml goes
+    to stdout), POSIX separators: conda runs pip from the yml's folder."""
+    import os
+
+    base = os.path.dirname(os.path.abspath(os.path.join(cwd, yml))) if yml else cwd
+    rel = os.path.relpath(os.path.abspath(os.path.join(cwd, target)), base)
+    return rel.replace(os.sep, "/")
+
+
+def resolver_repair(
+    graph: Graph,
+    *,
+    offline: bool = True,
+    find_links: Iterable[str] = (),
+    index_url: str | None = None,
+) -> Repair:
+    """The plan's resolver (:mod:`reconcile.resolve`) as a :data:`Repair`:
+    conda's versions fixed, pip-only packages free but kept where they fit,
+    candidates from the installed env, ``find_links`` and pip's wheel cache
+    (or ``index_url``).  The source is made only when a repair is needed."""
+    links = tuple(find_links)
+
+    def run(graph: Graph, request: RepairRequest) -> Mapping[NormalizedName, Version]:
+        from .resolve import Fixed, ResolutionFailed, default_source, resolve
+
+        if graph.python is None:
+            raise ExportImpossible(request.conflicts)
+        fixed = {
+            name: Fixed(name=name, version=version, origin=origin, requires=requires)
+            for name, (version, requires, origin) in request.conda.items()
+        }
+        for name, (version, requires) in request.pinned.items():
+            fixed[name] = Fixed(
+                name=name, version=version, origin="pip (direct URL install)", requires=requires
+            )
+        source = default_source(graph, offline=offline, find_links=links, index_url=index_url)
+        try:
+            result = resolve(
+                list(request.requirements),
+                fixed=fixed,
+                source=source,
+                python=graph.python,
+                prefer=dict(request.prefer),
+            )
+        except ResolutionFailed as exc:
+            # The plan's advice about its own --strategy does not apply here.
+            advice = [s for s in exc.suggestions if "--strategy" not in s]
+            raise ExportImpossible(exc.explanations or request.conflicts, advice) from exc
+        return {name: c.version for name, c in result.items() if name not in fixed}
+
+    return run
