@@ -29,7 +29,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ._conda import InvalidSpec, spec_matches
-from .envfile import CondaDep, EnvFile, LineProblem, PipEntry, PipKind
+from .envfile import CondaDep, EnvFile, LineProblem, PipEntry, PipKind, file_url_path
 from .export import redact_pip_url, redact_text, short_channel
 from .graph import Graph, Node, Ownership, Provenance
 from .models import CondaRecord, DirectUrl, InstalledDist
@@ -226,23 +226,14 @@ def _norm_url(url: str) -> str:
     return url.removesuffix(".git").lower()
 
 
-def _file_path(url: str) -> str | None:
-    if not url.startswith("file:"):
-        return None
-    from urllib.parse import unquote, urlsplit
-
-    path = unquote(urlsplit(url).path)
-    if len(path) > 2 and path[0] == "/" and path[2] == ":":
-        path = path[1:]
-    return os.path.normpath(path)
-
-
 def _local_path(dist: InstalledDist) -> str | None:
     """The local folder or file a distribution was installed from."""
     if dist.editable_target:
         return os.path.normpath(dist.editable_target)
     du = dist.direct_url
-    return _file_path(du.url) if du is not None else None
+    if du is None or not du.url.startswith("file:"):
+        return None
+    return os.path.normpath(file_url_path(du.url))
 
 
 def _is_editable(dist: InstalledDist) -> bool:

@@ -53,6 +53,7 @@ from packaging.utils import (
 from .errors import ReconcileError
 
 __all__ = [
+    "ARCHIVE_SUFFIXES",
     "CondaDep",
     "EnvFile",
     "InvalidEnvFile",
@@ -61,6 +62,7 @@ __all__ = [
     "PipKind",
     "RawEnvFile",
     "RawItem",
+    "file_url_path",
     "load_env_file",
     "parse_env_text",
     "parse_pip_lines",
@@ -575,7 +577,18 @@ _COMMENT = re.compile(r"(^|\s+)#.*$")
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _VCS_SCHEME = re.compile(r"^(git|hg|svn|bzr)\+", re.I)
 _NAMED_URL = re.compile(r"^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@\s*\S")
-_ARCHIVE = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tar", ".zip")
+#: File names pip installs as an archive rather than a project folder.
+ARCHIVE_SUFFIXES = (
+    ".whl",
+    ".tar.gz",
+    ".tgz",
+    ".tar.bz2",
+    ".tbz",
+    ".tar.xz",
+    ".txz",
+    ".tar",
+    ".zip",
+)
 
 
 def _long_option(token: str) -> str | None:
@@ -807,7 +820,7 @@ def _editable(
         if not _VCS_SCHEME.match(target) and not target.startswith("file:"):
             return "an editable install needs a local path or a VCS URL"
         name = _egg_name(target)
-        path = _file_url_path(target) if target.startswith("file:") else None
+        path = file_url_path(target) if target.startswith("file:") else None
         return PipEntry(
             text=text,
             kind=PipKind.EDITABLE,
@@ -841,7 +854,9 @@ def _egg_name(url: str) -> NormalizedName | None:
     return None
 
 
-def _file_url_path(url: str) -> str:
+def file_url_path(url: str) -> str:
+    """The local path of a ``file:`` URL (``file:///C:/x`` -> ``C:/x``),
+    percent-decoded, without fragment or query."""
     from urllib.parse import unquote, urlsplit
 
     path = unquote(urlsplit(url.split("#", 1)[0]).path)
@@ -888,7 +903,7 @@ def requirement_entry(
             return f"not a valid requirement: {exc}"
         url = req.url or ""
         if url.startswith("file:") and not _VCS_SCHEME.match(url):
-            local = _file_url_path(url)
+            local = file_url_path(url)
             return PipEntry(
                 kind=PipKind.PATH,
                 name=canonicalize_name(req.name),
@@ -910,7 +925,7 @@ def requirement_entry(
             return f"not a valid marker: {exc}"
     if _URL_SCHEME.match(target) or _VCS_SCHEME.match(target):
         if target.startswith("file:") and not _VCS_SCHEME.match(target):
-            local = _file_url_path(target)
+            local = file_url_path(target)
             name, _ = _name_from_filename(os.path.basename(local))
             return PipEntry(
                 kind=PipKind.PATH,
@@ -927,7 +942,7 @@ def requirement_entry(
         target.startswith((".", "/", "~"))
         or "/" in target
         or "\\" in target
-        or target.lower().endswith(_ARCHIVE)
+        or target.lower().endswith(ARCHIVE_SUFFIXES)
     )
     if looks_like_path:
         path = os.path.normpath(os.path.join(base_dir, os.path.expanduser(target)))

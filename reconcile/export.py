@@ -46,7 +46,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
@@ -54,6 +54,7 @@ from packaging.version import InvalidVersion, Version
 
 from . import __version__
 from .channels import channel_name, redact_url
+from .envfile import ARCHIVE_SUFFIXES, file_url_path
 from .errors import ReconcileError
 from .graph import Graph, Node, Ownership, Provenance, spec_name
 from .models import CondaRecord, InstalledDist
@@ -350,15 +351,6 @@ def _pinned_conda(graph: Graph, builds: bool) -> list[str]:
 # --------------------------------------------------------------------------
 # pip side
 
-_ARCHIVES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip", ".tar")
-
-
-def _file_path(url: str) -> str:
-    path = unquote(urlsplit(url).path)
-    if len(path) > 2 and path[0] == "/" and path[2] == ":":
-        path = path[1:]
-    return path
-
 
 def pip_line(dist: InstalledDist, version: str | None = None) -> tuple[str, str]:
     """``(kind, line)``: how pip reinstalls ``dist`` (PEP 610 says how it
@@ -372,7 +364,7 @@ def pip_line(dist: InstalledDist, version: str | None = None) -> tuple[str, str]
     if editable:
         target = dist.editable_target
         if target is None and du is not None:
-            target = _file_path(du.url) if du.url.startswith("file:") else du.url
+            target = file_url_path(du.url) if du.url.startswith("file:") else du.url
         return "editable", f"-e {redact_pip_url(target or '')}"
     if du is not None and du.vcs:
         url = redact_pip_url(du.url)
@@ -389,10 +381,14 @@ def pip_line(dist: InstalledDist, version: str | None = None) -> tuple[str, str]
         return "vcs", f"{name} @ {target}" + ("#" + "&".join(fragment) if fragment else "")
     if du is not None:
         url = redact_pip_url(du.url.split("#", 1)[0])
-        path = _file_path(du.url) if du.url.startswith("file:") else None
+        path = file_url_path(du.url) if du.url.startswith("file:") else None
         # PEP 610 keeps archive_info apart from dir_info; the model keeps the
         # hash only, so a local file without one is told by its name.
-        if path is not None and du.archive_hash is None and not path.lower().endswith(_ARCHIVES):
+        if (
+            path is not None
+            and du.archive_hash is None
+            and not path.lower().endswith(ARCHIVE_SUFFIXES)
+        ):
             return "local", path + (f"#subdirectory={du.subdirectory}" if du.subdirectory else "")
         fragment = []
         if du.archive_hash and "=" in du.archive_hash:

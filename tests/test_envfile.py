@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from test_export import CORPUS
 
 from reconcile.cli import main
 from reconcile.envfile import (
@@ -28,13 +29,6 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "fixtures" / "demo" / "prefix"
 
 
-def _corpus() -> Path | None:
-    configured = os.environ.get("RECONCILE_CORPUS")
-    candidate = Path(configured) if configured else REPO.parent / "shared" / "corpus"
-    return candidate if (candidate / "MANIFEST.jsonl").is_file() else None
-
-
-CORPUS = _corpus()
 needs_corpus = pytest.mark.skipif(
     CORPUS is None, reason="corpus not found (../shared/corpus or RECONCILE_CORPUS)"
 )
