@@ -822,7 +822,7 @@ def resolver_repair(
         except ResolutionFailed as exc:
             # The plan's advice about its own --strategy does not apply here.
             advice = [s for s in exc.suggestions if "--strategy" not in s]
-            raise ExportImpossible(exc.explanations or request.conflicts, advice) from exc
+            raise ExportImpossible(exc.explanations, advice) from exc
         return {name: c.version for name, c in result.items() if name not in fixed}
 
     return run
