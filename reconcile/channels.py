@@ -18,7 +18,7 @@ _SUBDIRS = (
     "linux-armv7l", "osx-64", "osx-arm64", "win-64", "win-32", "win-arm64",
     "emscripten-wasm32", "wasi-wasm32",
 )  # fmt: skip
-_DEFAULTS = ("/pkgs/main", "/pkgs/r", "/pkgs/msys2")
+_DEFAULTS = ("/pkgs/main", "/pkgs/r", "/pkgs/msys2", "/pkgs/free", "/pkgs/pro")
 _ANACONDA_HOSTS = ("conda.anaconda.org", "conda.anaconda.org:443")
 
 
@@ -41,15 +41,21 @@ def channel_name(channel: str | None) -> str | None:
     """A channel as a person (and ``conda install -c``) writes it.
 
     ``https://conda.anaconda.org/conda-forge/linux-64`` -> ``conda-forge``;
-    ``https://repo.anaconda.com/pkgs/main/linux-64`` -> ``defaults`` (the
-    channels ``defaults`` stands for, as ``conda env export`` writes them).
+    ``https://repo.anaconda.com/pkgs/main/linux-64`` and ``pkgs/main`` ->
+    ``defaults`` (the channels ``defaults`` stands for, as ``conda env
+    export`` writes them); ``conda-forge/win-64`` -> ``conda-forge``.
     Other URLs keep their address, minus subdir and credentials.
     """
     if not channel:
         return None
     clean = redact_url(channel).rstrip("/")
     if "://" not in clean:
-        return clean  # already a name ("conda-forge", "pkgs/main", "defaults")
+        # Already a name: "conda-forge", "conda-forge/win-64", "pkgs/main"
+        # (conda's history writes the channels `defaults` stands for by name).
+        head, _, last = clean.rpartition("/")
+        if head and last in _SUBDIRS:
+            clean = head
+        return "defaults" if f"/{clean}" in _DEFAULTS else clean
     head, _, last = clean.rpartition("/")
     if last in _SUBDIRS:
         clean = head

@@ -21,6 +21,7 @@ from .errors import ReconcileError
 if TYPE_CHECKING:
     from .graph import Graph
     from .models import Finding
+    from .plan import Plan
 
 __all__ = ["main"]
 
@@ -166,10 +167,13 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from .plan import make_plan
     from .resolve import default_source, verbose_reporter
 
-    if args.strategy == "rebuild":
-        raise ReconcileError("--strategy rebuild: use `reconcile export` (not built into plan yet)")
     graph = _load(args)
     findings = check(graph)
+    out = {"text": render.plan_text, "sh": render.plan_sh, "json": render.plan_json}
+    if args.strategy == "rebuild":
+        plan = _rebuild(args, graph, findings)
+        sys.stdout.write(out[args.format](plan))
+        return EXIT_OK if plan.possible else EXIT_FINDINGS
     source = default_source(
         graph, offline=not args.index_url, find_links=args.find_links, index_url=args.index_url
     )
@@ -189,10 +193,31 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         pip_source_args=pip_args,
         reporter=reporter,
     )
-    out = {"text": render.plan_text, "sh": render.plan_sh, "json": render.plan_json}
     sys.stdout.write(out[args.format](plan))
     stuck = any(u.finding.severity >= Severity.ERROR for u in plan.unresolved)
     return EXIT_FINDINGS if not plan.possible or stuck else EXIT_OK
+
+
+def _rebuild(args: argparse.Namespace, graph: Graph, findings: Sequence[Finding]) -> Plan:
+    from .export import ExportImpossible, ExportOptions, build_spec, resolver_repair
+    from .plan import rebuild_plan
+    from .render_env import constraints_txt, environment_yml
+
+    repair = resolver_repair(
+        graph, offline=not args.index_url, find_links=args.find_links, index_url=args.index_url
+    )
+    options = ExportOptions(pinned=True, builds=True, constraints="pip-constraints.txt")
+    try:
+        spec = build_spec(graph, options, repair=repair)
+    except ExportImpossible as exc:
+        return rebuild_plan(graph, findings, environment_yml=None, constraints_txt="",
+                            explanations=exc.explanations, suggestions=exc.suggestions)  # fmt: skip
+    return rebuild_plan(
+        graph,
+        findings,
+        environment_yml=environment_yml(spec),
+        constraints_txt=constraints_txt(spec),
+    )
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

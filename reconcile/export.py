@@ -265,21 +265,9 @@ def channels(graph: Graph) -> tuple[str, ...]:
     return tuple(order + rest)
 
 
-_DEFAULTS = frozenset({"pkgs/main", "pkgs/r", "pkgs/msys2", "pkgs/free", "pkgs/pro"})
-
-
-_SUBDIR = re.compile(r"/(noarch|[a-z0-9]+-[a-z0-9_]+)$")
-
-
 def short_channel(channel: str | None) -> str | None:
-    """``channel_name``, also for a channel written as a name with a subdir
-    (``conda-forge/win-64`` -> ``conda-forge``), and with the names conda
-    writes into its history for the channels ``defaults`` stands for
-    (``pkgs/main``, ``pkgs/r``, ...) folded into ``defaults``."""
-    name = channel_name(channel)
-    if name is not None and "://" not in name:
-        name = _SUBDIR.sub("", name)
-    return "defaults" if name in _DEFAULTS else name
+    """A channel as environment.yml writes it (see ``channels.channel_name``)."""
+    return channel_name(channel)
 
 
 def _record_channel(record: CondaRecord) -> str | None:

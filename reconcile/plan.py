@@ -16,7 +16,8 @@ Strategies:
     deletes every path its record lists, including the files pip now owns at
     those paths, so pip's copy is reinstalled *after* the conda removal.
 ``rebuild``
-    not an in-place repair: see ``reconcile export``.
+    not an in-place repair: a new env from the environment.yml and pip
+    constraints that ``reconcile export`` writes (:func:`rebuild_plan`).
 
 Order of steps, so that each tool always finds a state it can act on:
 remove debris and extra metadata folders, then pip uninstalls, then conda
@@ -43,7 +44,7 @@ from .models import CondaRecord, Finding, InstalledDist, Severity
 if TYPE_CHECKING:
     from .resolve import CandidateSource, Fixed
 
-__all__ = ["CONSTRAINTS", "STRATEGIES", "Plan", "Step", "make_plan"]
+__all__ = ["CONSTRAINTS", "STRATEGIES", "Plan", "Step", "make_plan", "rebuild_plan"]
 
 STRATEGIES = ("prefer-conda", "prefer-pip", "rebuild")
 
@@ -83,6 +84,7 @@ class Plan:
     notes: tuple[str, ...] = ()  # what the env looks like afterwards, worth knowing
     explanations: tuple[str, ...] = ()  # why no consistent pip side exists
     suggestions: tuple[str, ...] = ()
+    files: tuple[tuple[str, str], ...] = ()  # rebuild: (file name, content) to write first
     findings: tuple[Finding, ...] = field(default=(), repr=False)
 
     @property
@@ -478,6 +480,41 @@ def make_plan(
         notes=tuple(notes),
         explanations=explanations,
         suggestions=suggestions,
+        findings=tuple(findings),
+    )
+
+
+def rebuild_plan(
+    graph: Graph,
+    findings: Sequence[Finding],
+    *,
+    environment_yml: str | None,
+    constraints_txt: str,
+    explanations: Sequence[str] = (),
+    suggestions: Sequence[str] = (),
+) -> Plan:
+    """``--strategy rebuild``: a fresh env next to this one, from the
+    environment.yml and pip constraints ``reconcile export`` writes (conda
+    runs pip from the yml's folder, so the two files sit together)."""
+    prefix = graph.state.prefix
+    target = str(prefix.with_name(prefix.name + "-rebuilt"))
+    if environment_yml is None:
+        return Plan(prefix=prefix, strategy="rebuild", explanations=tuple(explanations),
+                    suggestions=tuple(suggestions), findings=tuple(findings))  # fmt: skip
+    answers = tuple(_key(f) for f in findings if f.severity >= Severity.WARNING)
+    steps = (
+        Step(tool="conda", args=("conda", "env", "create", "-p", target, "-f", "environment.yml"),
+             answers=answers,
+             why="a new env from conda's records and pip's packages moved to fit them"),
+        Step(tool="reconcile", args=("reconcile", "audit", target), answers=(),
+             why="check the new env before you switch to it"),
+    )  # fmt: skip
+    return Plan(
+        prefix=prefix,
+        strategy="rebuild",
+        steps=steps,
+        files=(("environment.yml", environment_yml), ("pip-constraints.txt", constraints_txt)),
+        notes=(f"the old env at {prefix} is left as it is; remove it once {target} works",),
         findings=tuple(findings),
     )
 

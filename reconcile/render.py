@@ -292,10 +292,15 @@ def plan_text(plan: Plan) -> str:
         shown = _plan_args(step, "pip-constraints.txt")
         command = "rm -rf " + " ".join(shlex.quote(a) for a in shown) if step.tool == "remove" \
             else shlex.join(shown)  # fmt: skip
-        lines += [f"{i}. {command}", f"   answers: {_answers(step)}", f"   why: {step.why}"]
+        lines.append(f"{i}. {command}")
+        if step.answers:
+            lines.append(f"   answers: {_answers(step)}")
+        lines.append(f"   why: {step.why}")
     if plan.constraints and any(CONSTRAINTS in s.args for s in plan.steps):
         lines += ["", "pip-constraints.txt (conda's versions; pip must not move them):"]
         lines += [f"  {c}" for c in plan.constraints]
+    for name, content in plan.files:
+        lines += ["", f"{name}:"] + [f"  {line}" for line in content.splitlines()]
     if plan.notes:
         lines += ["", "Afterwards:"] + [f"  - {n}" for n in plan.notes]
     if plan.explanations:
@@ -337,6 +342,15 @@ def plan_sh(plan: Plan) -> str:
             *plan.constraints,
             "RECONCILE_CONSTRAINTS",
         ]
+    if plan.files:
+        # The rebuild's files go into a fresh folder, quoted heredocs: no
+        # expansion inside them.
+        lines += ['WORK="$(mktemp -d)"', 'cd "$WORK"']
+        for name, content in plan.files:
+            end = "RECONCILE_EOF"
+            while end in content.splitlines():
+                end += "_"
+            lines += [f"cat > {shlex.quote(name)} <<'{end}'", *content.splitlines(), end]
     for i, step in enumerate(plan.steps, 1):
         lines += ["", _comment(f"# {i}. answers: {_answers(step)}"), _comment(f"#    {step.why}")]
         args = ['"$CONSTRAINTS"' if a == CONSTRAINTS else shlex.quote(a) for a in step.args]
@@ -359,6 +373,7 @@ def plan_json(plan: Plan) -> str:
             {"finding": u.finding.to_dict(), "reason": u.reason} for u in plan.unresolved
         ],
         "notes": list(plan.notes),
+        "files": [{"name": n, "content": c} for n, c in plan.files],
         "explanations": list(plan.explanations),
         "suggestions": list(plan.suggestions),
     }

@@ -18,6 +18,8 @@ from reconcile.channels import channel_name, redact_url
             id="userinfo",
         ),
         pytest.param("file:///srv/channel/", "file:///srv/channel", id="local"),
+        pytest.param("conda-forge/win-64", "conda-forge", id="name-with-subdir"),
+        pytest.param("pkgs/main", "defaults", id="history-defaults-name"),
         pytest.param(None, None, id="none"),
     ],
 )  # fmt: skip

@@ -145,3 +145,31 @@ def test_sh_plan_is_valid_bash_and_quotes_everything(lab, tmp_path, capsys, monk
         pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
     result = subprocess.run([shellcheck, str(path)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
+
+
+def test_rebuild_plan_carries_the_exported_files(lab, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    prefix = lab.prefix("pip-upgrades-conda-package")
+    code, doc = _plan(capsys, lab, prefix, "--strategy", "rebuild")
+    assert code == 0 and doc["strategy"] == "rebuild"
+    files = {f["name"]: f["content"] for f in doc["files"]}
+    assert "six=1.16.0=py_0" in files["environment.yml"]  # conda's six comes back
+    assert "six==1.16.0" in files["pip-constraints.txt"].splitlines()
+    create = doc["steps"][0]["args"]
+    assert create[:3] == ["conda", "env", "create"] and create[-1] == "environment.yml"
+    assert create[create.index("-p") + 1] == f"{prefix}-rebuilt"
+    main(["plan", str(prefix), "--strategy", "rebuild", "--format", "sh",
+          "--find-links", str(lab.wheels)])  # fmt: skip
+    script = tmp_path / "rebuild.sh"
+    script.write_text(capsys.readouterr().out)
+    assert subprocess.run(["bash", "-n", str(script)], check=False).returncode == 0
+    # the heredocs hold the files exactly
+    text = script.read_text()
+    assert files["environment.yml"] in text and files["pip-constraints.txt"] in text
+
+
+def test_rebuild_plan_refuses_when_pip_cannot_fit(lab, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    code, doc = _plan(capsys, lab, lab.prefix("no-deps-leaves-conflict"), "--strategy", "rebuild")
+    assert code == 1 and not doc["possible"] and doc["files"] == []
+    assert any("types-requests" in e for e in doc["explanations"])
