@@ -26,6 +26,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 __all__ = [
+    "SUBDIR_MACHINES",
     "CondaPath",
     "CondaRecord",
     "Depth",
@@ -211,7 +212,8 @@ _MARKER_PLATFORMS: Mapping[str, tuple[str, str, str, str]] = {
     "emscripten": ("emscripten", "Emscripten", "posix", "wasm32"),
     "wasi": ("wasi", "WASI", "posix", "wasm32"),
 }
-_MACHINES: Mapping[str, str] = {
+#: conda subdir -> ``platform.machine()`` of that platform (PEP 508 marker value).
+SUBDIR_MACHINES: Mapping[str, str] = {
     "linux-64": "x86_64",
     "linux-32": "i686",
     "linux-aarch64": "aarch64",
@@ -253,7 +255,7 @@ class PythonInfo:
             "implementation_name": impl,
             "implementation_version": str(self.version),
             "os_name": os_name,
-            "platform_machine": _MACHINES.get(self.platform, machine),
+            "platform_machine": SUBDIR_MACHINES.get(self.platform, machine),
             "platform_python_implementation": "PyPy" if impl == "pypy" else "CPython",
             "platform_release": "",
             "platform_system": system,

@@ -69,6 +69,7 @@ from packaging.version import InvalidVersion, Version
 from resolvelib import AbstractProvider, BaseReporter
 
 from .errors import ReconcileError
+from .models import SUBDIR_MACHINES
 
 if TYPE_CHECKING:
     import tarfile
@@ -308,14 +309,7 @@ class ResolutionFailed(ReconcileError):
 # --------------------------------------------------------------------------
 # the target environment's wheel tags (PEP 425, PEP 600)
 
-_LINUX_ARCH = {
-    "linux-64": "x86_64",
-    "linux-32": "i686",
-    "linux-aarch64": "aarch64",
-    "linux-ppc64le": "ppc64le",
-    "linux-s390x": "s390x",
-    "linux-armv7l": "armv7l",
-}
+_LINUX_ARCH = {k: v for k, v in SUBDIR_MACHINES.items() if k.startswith("linux-")}
 _MAC_ARCH = {"osx-64": "x86_64", "osx-arm64": "arm64"}
 _WIN_PLATFORM = {"win-64": "win_amd64", "win-32": "win32", "win-arm64": "win_arm64"}
 # PEP 600's legacy aliases, and the architectures each was defined for.

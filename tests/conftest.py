@@ -38,6 +38,27 @@ def _load_lab() -> ModuleType:
 lab_module = _load_lab()
 
 
+def _find_corpus() -> Path | None:
+    """``../shared/corpus`` beside the clone (CI has it; a user's clone does
+    not), or ``RECONCILE_CORPUS``; None when it is not there."""
+    configured = os.environ.get("RECONCILE_CORPUS")
+    candidate = Path(configured) if configured else REPO.parent / "shared" / "corpus"
+    return candidate if (candidate / "MANIFEST.jsonl").is_file() else None
+
+
+#: The real metadata corpus, or None (tests that need it skip with NO_CORPUS).
+CORPUS = _find_corpus()
+NO_CORPUS = (
+    "real metadata corpus not found at "
+    + (
+        f"RECONCILE_CORPUS={os.environ['RECONCILE_CORPUS']!r}"
+        if os.environ.get("RECONCILE_CORPUS")
+        else "<repo>/../shared/corpus; set RECONCILE_CORPUS to its folder"
+    )
+    + " (no MANIFEST.jsonl there)"
+)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """A test taking ``scenario`` runs once per folder of fixtures/lab/scenarios."""
     if "scenario" in metafunc.fixturenames:

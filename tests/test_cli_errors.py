@@ -17,31 +17,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, NO_CORPUS
 
 from reconcile.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _find_corpus() -> Path | None:
-    configured = os.environ.get("RECONCILE_CORPUS")
-    candidate = Path(configured) if configured else REPO.parent / "shared" / "corpus"
-    return candidate if (candidate / "MANIFEST.jsonl").is_file() else None
-
-
-_NO_CORPUS = (
-    "real metadata corpus not found at "
-    + (
-        f"RECONCILE_CORPUS={os.environ['RECONCILE_CORPUS']!r}"
-        if os.environ.get("RECONCILE_CORPUS")
-        else "<repo>/../shared/corpus; set RECONCILE_CORPUS to its folder"
-    )
-    + " (no MANIFEST.jsonl there)"
-)
-
-
-CORPUS = _find_corpus()
-needs_corpus = pytest.mark.skipif(CORPUS is None, reason=_NO_CORPUS)
+needs_corpus = pytest.mark.skipif(CORPUS is None, reason=NO_CORPUS)
 
 # Every variable the name lookup or the user-site check reads.
 _LOOKUP_VARS = (

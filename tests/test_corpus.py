@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import CORPUS, NO_CORPUS
 from packaging.utils import canonicalize_name
 
 from reconcile.cli import main
@@ -40,26 +41,9 @@ REPO = Path(__file__).resolve().parent.parent
 EXPECTED_DIR = Path(__file__).resolve().parent / "corpus_expected"
 
 
-def _find_corpus() -> Path | None:
-    configured = os.environ.get("RECONCILE_CORPUS")
-    candidate = Path(configured) if configured else REPO.parent / "shared" / "corpus"
-    return candidate if (candidate / "MANIFEST.jsonl").is_file() else None
-
-
-_NO_CORPUS = (
-    "real metadata corpus not found at "
-    + (
-        f"RECONCILE_CORPUS={os.environ['RECONCILE_CORPUS']!r}"
-        if os.environ.get("RECONCILE_CORPUS")
-        else "<repo>/../shared/corpus; set RECONCILE_CORPUS to its folder"
-    )
-    + " (no MANIFEST.jsonl there)"
-)
-
-
-_CORPUS = _find_corpus()
+_CORPUS = CORPUS
 if _CORPUS is None:
-    pytest.skip(_NO_CORPUS, allow_module_level=True)
+    pytest.skip(NO_CORPUS, allow_module_level=True)
 CORPUS: Path = _CORPUS
 
 

@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from test_export import CORPUS
+from conftest import CORPUS
 
 from reconcile.cli import main
 from reconcile.envfile import (

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import CORPUS
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -49,15 +50,6 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "fixtures" / "demo" / "prefix"
 SITE = "lib/python3.11/site-packages"
 CF = "https://conda.anaconda.org/conda-forge/noarch"
-
-
-def _corpus() -> Path | None:
-    configured = os.environ.get("RECONCILE_CORPUS")
-    candidate = Path(configured) if configured else REPO.parent / "shared" / "corpus"
-    return candidate if (candidate / "MANIFEST.jsonl").is_file() else None
-
-
-CORPUS = _corpus()
 
 
 # ---------------------------------------------------------------------------
