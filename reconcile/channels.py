@@ -1,4 +1,5 @@
-"""conda channel URLs: short names for people, and never a credential.
+"""URLs: conda channels by short name, local paths of ``file:`` URLs, and
+never a credential.
 
 Records carry the full channel URL (``https://conda.anaconda.org/conda-forge``,
 sometimes ``.../t/<token>/...`` or ``https://user:password@host/...``).
@@ -8,9 +9,9 @@ Anything reconcile prints or writes goes through :func:`redact_url` first.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
-__all__ = ["channel_name", "redact_url"]
+__all__ = ["channel_name", "file_url_path", "redact_url"]
 
 _TOKEN = re.compile(r"/t/[^/]+")
 _SUBDIRS = (
@@ -65,3 +66,12 @@ def channel_name(channel: str | None) -> str | None:
     if parts.netloc in _ANACONDA_HOSTS:
         return parts.path.strip("/") or clean
     return clean
+
+
+def file_url_path(url: str) -> str:
+    """The local path of a ``file:`` URL (``file:///C:/x`` -> ``C:/x``),
+    percent-decoded, without fragment or query."""
+    path = unquote(urlsplit(url).path)
+    if len(path) > 2 and path[0] == "/" and path[2] == ":":
+        path = path[1:]  # file:///C:/x
+    return path

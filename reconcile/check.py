@@ -283,8 +283,7 @@ def _check_files(graph: Graph) -> Iterator[Finding]:
                 # Compiled files are rewritten by Python at will: never evidence.
                 continue
             if p.path in files.missing:
-                if not _unsafe(p.path):
-                    missing.append(p.path)
+                missing.append(p.path)
             elif p.path in files.altered:
                 altered.append((p.path, files.altered[p.path]))
         name = _label(node)
@@ -311,10 +310,6 @@ def _check_files(graph: Graph) -> Iterator[Finding]:
             )
 
 
-def _unsafe(path: str) -> bool:
-    return path.startswith("/") or path.startswith("../") or "/../" in path
-
-
 def _check_conda_dependencies(graph: Graph) -> Iterator[Finding]:
     for edge in graph.edges:
         if edge.kind not in ("depends", "constrains"):
@@ -324,8 +319,7 @@ def _check_conda_dependencies(graph: Graph) -> Iterator[Finding]:
         if source.ownership is Ownership.REMOVED:
             continue  # the package itself is gone; pip-removed-conda says so
         who = f"conda's {source.record.name} {source.record.version}"
-        name = edge.target if not edge.resolved else None
-        if edge.target.startswith("__") or (name or "").startswith("__"):
+        if edge.target.startswith("__"):
             continue  # virtual packages (__glibc, __unix): the machine, not the prefix
         target = graph.nodes.get(edge.target) if edge.resolved else None
         if target is None or not target.present:

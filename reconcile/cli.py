@@ -182,7 +182,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         from .channels import redact_url
 
         pip_args = ["--index-url", redact_url(args.index_url)]
-    elif args.find_links or args.offline or not args.index_url:
+    else:
         pip_args = ["--no-index", *(a for d in args.find_links for a in ("--find-links", d))]
     reporter = verbose_reporter(lambda line: print(line, file=sys.stderr)) if args.verbose else None
     plan = make_plan(

@@ -29,7 +29,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ._conda import InvalidSpec, spec_matches
-from .envfile import CondaDep, EnvFile, LineProblem, PipEntry, PipKind, file_url_path
+from .channels import file_url_path
+from .envfile import CondaDep, EnvFile, LineProblem, PipEntry, PipKind
 from .export import redact_pip_url, redact_text, short_channel
 from .graph import Graph, Node, Ownership, Provenance
 from .models import CondaRecord, DirectUrl, InstalledDist

@@ -50,6 +50,7 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
+from .channels import file_url_path
 from .errors import ReconcileError
 
 __all__ = [
@@ -62,7 +63,6 @@ __all__ = [
     "PipKind",
     "RawEnvFile",
     "RawItem",
-    "file_url_path",
     "load_env_file",
     "parse_env_text",
     "parse_pip_lines",
@@ -852,17 +852,6 @@ def _egg_name(url: str) -> NormalizedName | None:
         if key == "egg" and value:
             return canonicalize_name(re.split(r"[\[<>=!~;]", value, maxsplit=1)[0])
     return None
-
-
-def file_url_path(url: str) -> str:
-    """The local path of a ``file:`` URL (``file:///C:/x`` -> ``C:/x``),
-    percent-decoded, without fragment or query."""
-    from urllib.parse import unquote, urlsplit
-
-    path = unquote(urlsplit(url.split("#", 1)[0]).path)
-    if len(path) > 2 and path[0] == "/" and path[2] == ":":
-        path = path[1:]  # file:///C:/x
-    return path
 
 
 def _name_from_filename(filename: str) -> tuple[NormalizedName | None, str | None]:

@@ -50,14 +50,14 @@ from urllib.parse import urlsplit
 
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from . import __version__
-from .channels import channel_name, redact_url
-from .envfile import ARCHIVE_SUFFIXES, file_url_path
+from .channels import channel_name, file_url_path, redact_url
+from .envfile import ARCHIVE_SUFFIXES
 from .errors import ReconcileError
 from .graph import Graph, Node, Ownership, Provenance, spec_name
-from .models import CondaRecord, InstalledDist
+from .models import CondaRecord, InstalledDist, parse_version
 
 __all__ = [
     "Change",
@@ -422,13 +422,6 @@ def _movable(dist: InstalledDist) -> bool:
 # conda's Python distributions
 
 
-def _version(text: str | None) -> Version | None:
-    try:
-        return Version(text) if text else None
-    except InvalidVersion:
-        return None
-
-
 def _folder_version(folder: str | None) -> str | None:
     """``.../six-1.16.0.dist-info`` -> ``1.16.0`` (the name part never holds
     a ``-``: wheel names escape it to ``_``)."""
@@ -452,7 +445,7 @@ def conda_python(graph: Graph) -> tuple[list[Constraint], list[str]]:
         folder_version = _folder_version(node.owned_dist)
         candidates = [record.version] if node.primary else []
         candidates.append(folder_version or "")
-        version = next((v for v in candidates if _version(v) is not None), None)
+        version = next((v for v in candidates if parse_version(v) is not None), None)
         if version is None:
             notes.append(
                 f"{key}: conda's version {record.version!r} is not a version pip can pin; "
@@ -551,7 +544,7 @@ def build_spec(
     notes.extend(constraint_notes)
     conda_versions: dict[str, Version] = {}
     for c in constraints:
-        v = _version(c.version)
+        v = parse_version(c.version)
         if v is not None:
             conda_versions[c.name] = v
 

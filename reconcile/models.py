@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 __all__ = [
     "SUBDIR_MACHINES",
@@ -40,7 +40,19 @@ __all__ = [
     "ReadProblem",
     "Severity",
     "SitePackages",
+    "parse_version",
 ]
+
+
+def parse_version(text: str | None) -> Version | None:
+    """``text`` as a PEP 440 version, or None when it is empty or not one
+    (conda versions and hand-edited metadata are not always PEP 440)."""
+    if not text:
+        return None
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
 
 
 class Severity(enum.IntEnum):

@@ -36,10 +36,11 @@ from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
+from .channels import file_url_path
 from .graph import Graph, Node, Ownership
-from .models import CondaRecord, Finding, InstalledDist, Severity
+from .models import CondaRecord, Finding, InstalledDist, Severity, parse_version
 
 if TYPE_CHECKING:
     from .resolve import CandidateSource, Fixed
@@ -327,13 +328,6 @@ class _Builder:
 # the pip side, resolved
 
 
-def _version(text: str | None) -> Version | None:
-    try:
-        return Version(text) if text else None
-    except InvalidVersion:
-        return None
-
-
 def _fixed(graph: Graph, strategy: str, dropped: set[str]) -> dict[NormalizedName, Fixed]:
     """conda's Python packages: exactly one candidate each, conda's version."""
     from .resolve import Fixed
@@ -347,7 +341,7 @@ def _fixed(graph: Graph, strategy: str, dropped: set[str]) -> dict[NormalizedNam
             continue
         if strategy == "prefer-pip" and node.ownership is not Ownership.INTACT and node.dists:
             continue  # pip's copy stays: it is a pip package now
-        version = _version(record.version)
+        version = parse_version(record.version)
         if version is None:
             continue
         dist = next((d for d in node.dists if d.path == node.owned_dist), None)
@@ -437,7 +431,7 @@ def make_plan(
             # Local files the resolver chose (pip's wheel cache, a find-links
             # folder) must be where pip looks too.
             links = sorted({
-                str(Path(_file_path(c.url)).parent)
+                str(Path(file_url_path(c.url)).parent)
                 for name, c in result.items()
                 if name not in fixed and c.url and c.url.startswith("file:")
                 and not c.origin.startswith("installed")
@@ -450,7 +444,7 @@ def make_plan(
     pip_install: dict[NormalizedName, list[str]] = {}
     for name, version in sorted(pins.items()):
         if installed.get(name) != version and name not in b.pip_reinstall:
-            answers = [_key(f) for f in pip_findings if _concerns(f, name, graph)]
+            answers = [_key(f) for f in pip_findings if _concerns(f, name)]
             pip_install[name] = answers
             b.done.update(answers)
     if not explanations:
@@ -519,12 +513,6 @@ def rebuild_plan(
     )
 
 
-def _file_path(url: str) -> str:
-    from urllib.parse import unquote, urlsplit
-
-    return unquote(urlsplit(url).path)
-
-
 def _notes(graph: Graph, removed: set[str]) -> list[str]:
     """prefer-pip: conda packages left depending on a package whose conda
     record the plan removes (pip's copy is all they will have)."""
@@ -544,7 +532,7 @@ def _notes(graph: Graph, removed: set[str]) -> list[str]:
     ]
 
 
-def _concerns(finding: Finding, name: str, graph: Graph) -> bool:
+def _concerns(finding: Finding, name: str) -> bool:
     if finding.package == name:
         return True
     req = finding.evidence.get("requirement")

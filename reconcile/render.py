@@ -40,23 +40,13 @@ def _counts(findings: Iterable[Finding]) -> dict[str, int]:
     return {s.label: c.get(s, 0) for s in sorted(Severity, reverse=True)}
 
 
-def conda_file_count(graph: Graph) -> int:
-    return sum(
-        1
-        for n in graph.nodes.values()
-        if n.record is not None and n.primary
-        for p in n.record.paths
-        if p.path_type != "directory"
-    )
-
-
 def checked_summary(graph: Graph) -> str:
     """One line that says what this depth checked."""
     depth = graph.state.depth
     base = "metadata, ownership and dependencies of both conda and pip"
     if depth is Depth.QUICK:
         return base + " (--quick: files not checked)"
-    files = conda_file_count(graph)
+    files = graph.state.files.checked  # counted by discover as it checked them
     what = "presence, size and sha256" if depth is Depth.DEEP else "presence and size"
     return f"{base}; {what} of {files:,} conda files ({depth.value})"
 

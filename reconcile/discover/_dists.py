@@ -17,14 +17,20 @@ import posixpath
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
-from ..models import DirectUrl, InstalledDist, ReadProblem, Severity, SitePackages
+from ..channels import file_url_path
+from ..models import (
+    DirectUrl,
+    InstalledDist,
+    ReadProblem,
+    Severity,
+    SitePackages,
+    parse_version,
+)
 
 __all__ = ["read_site_packages"]
 
@@ -141,6 +147,7 @@ class _Reader:
         headers = _headers(self.decode(meta, fallback, shown + "/METADATA")) if meta else {}
         raw_name = _first(headers, "name") or fallback
         name = canonicalize_name(raw_name)
+        version_text = _first(headers, "version") or _version_from_dirname(entry.name)
         if meta is None:
             # pip and importlib.metadata cannot identify it: not a distribution,
             # only debris (typically INSTALLER/REQUESTED that pip uninstall left
@@ -152,7 +159,7 @@ class _Reader:
         installer = installer_bytes.decode("utf-8", "replace").strip() if installer_bytes else None
         record, record_size = self.record(entry.path, shown, name)
         direct_url = self.direct_url(entry.path, name, shown)
-        target = _file_url_path(direct_url.url) if direct_url and direct_url.is_local_dir else None
+        target = file_url_path(direct_url.url) if direct_url and direct_url.is_local_dir else None
         has_record = record is not None
         if not has_record and meta is not None and installer not in ("conda", "whl2conda"):
             # Without RECORD pip cannot uninstall it (PEP 376).  Conda-owned
@@ -161,8 +168,8 @@ class _Reader:
         return InstalledDist(
             name=name,
             raw_name=raw_name,
-            version=_version(_first(headers, "version") or _version_from_dirname(entry.name)),
-            version_text=_first(headers, "version") or _version_from_dirname(entry.name),
+            version=parse_version(version_text),
+            version_text=version_text,
             path=shown,
             kind="dist-info",
             installer=installer,
@@ -221,7 +228,7 @@ class _Reader:
         return InstalledDist(
             name=name,
             raw_name=raw_name,
-            version=_version(version_text),
+            version=parse_version(version_text),
             version_text=version_text,
             path=shown,
             kind=kind,
@@ -262,7 +269,7 @@ class _Reader:
         return InstalledDist(
             name=canonicalize_name(_first(headers, "name") or fallback),
             raw_name=_first(headers, "name") or fallback,
-            version=_version(version_text),
+            version=parse_version(version_text),
             version_text=version_text,
             path=shown,
             kind="egg-link",
@@ -397,15 +404,6 @@ def _direct_url(raw: Any) -> DirectUrl:
     )
 
 
-def _file_url_path(url: str) -> str:
-    """The local path of a ``file:`` URL (``file:///C:/x`` -> ``C:/x``)."""
-    parts = urlsplit(url)
-    path = unquote(parts.path)
-    if len(path) > 2 and path[0] == "/" and path[2] == ":":
-        path = path[1:]
-    return path
-
-
 def _headers(text: str) -> dict[str, list[str]]:
     """RFC 822 style headers of core metadata, up to the first blank line.
 
@@ -466,15 +464,6 @@ def _version_from_dirname(dirname: str) -> str:
     stem = dirname.rsplit(".", 1)[0]
     parts = stem.split("-")
     return parts[1] if len(parts) > 1 else ""
-
-
-def _version(text: str | None) -> Version | None:
-    if not text:
-        return None
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
 
 
 def read_site_packages(prefix: str, rel: str) -> tuple[SitePackages, list[ReadProblem]]:
