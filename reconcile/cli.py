@@ -19,6 +19,7 @@ from . import __version__
 from .errors import ReconcileError
 
 if TYPE_CHECKING:
+    from .config import Config
     from .graph import Graph
     from .models import Finding
     from .plan import Plan
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FAIL_ON = ("error", "warning", "info", "never")
+FAIL_ON = ("error", "warning", "info", "never")  # as config.FAIL_ON, which is not imported early
 
 
 def _add_prefix_args(p: argparse.ArgumentParser) -> None:
@@ -37,12 +38,22 @@ def _add_prefix_args(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="conda<TAB>pypi name pairs that override the bundled table",
     )
+    _add_config_arg(p)
     depth = p.add_mutually_exclusive_group()
     depth.add_argument(
         "--quick", action="store_true", help="metadata and ownership only; skip per-file checks"
     )
     depth.add_argument(
         "--deep", action="store_true", help="also compare the sha256 of every conda file"
+    )
+
+
+def _add_config_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="settings file (default: reconcile.toml, or pyproject.toml with [tool.reconcile], "
+        "found from the working directory upward)",
     )
 
 
@@ -62,8 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument(
         "--fail-on",
         choices=FAIL_ON,
-        default="error",
-        help="exit 1 when a finding of this severity or worse exists (default: error)",
+        help="exit 1 when a finding of this severity or worse exists "
+        "(default: the settings' fail-on, else error)",
+    )
+    known = audit.add_mutually_exclusive_group()
+    known.add_argument(
+        "--baseline", metavar="FILE", help="fail only on findings this baseline does not hold"
+    )
+    known.add_argument(
+        "--write-baseline", metavar="FILE", help="record today's findings as the baseline"
     )
 
     graph = sub.add_parser("graph", help="print the unified conda+pip installed graph")
@@ -108,31 +126,34 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--name-map", metavar="FILE", help="conda<TAB>pypi pairs that override the bundled table"
     )
+    _add_config_arg(compare)
     return parser
 
 
-def _load(args: argparse.Namespace) -> Graph:
+def _settings(args: argparse.Namespace) -> Config:
+    """The settings file's contents (``--config``, or found upward from here)."""
+    from .check import CODES
+    from .config import load_config
+
+    return load_config(getattr(args, "config", None), codes=CODES)
+
+
+def _load(args: argparse.Namespace, config: Config | None = None) -> Graph:
     from .discover import discover, locate_prefix
     from .graph import build_graph
     from .models import Depth
     from .names import NameMap
 
+    config = config if config is not None else _settings(args)
     prefix = locate_prefix(args.prefix, args.name)
     depth = Depth.QUICK if args.quick else Depth.DEEP if args.deep else Depth.DEFAULT
     names = NameMap.bundled()
+    if config.name_map:  # the settings file, then --name-map over it
+        names = names.merged(NameMap.from_pairs(config.name_map, str(config.path)))
     if args.name_map:
         names = names.merged(NameMap.from_file(args.name_map))
     state = discover(prefix, depth=depth)
     return build_graph(state, names)
-
-
-def _exit_code(findings: Sequence[Finding], fail_on: str) -> int:
-    from .models import Severity
-
-    if fail_on == "never":
-        return EXIT_OK
-    threshold = Severity.from_label(fail_on)
-    return EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_OK
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:
@@ -152,12 +173,50 @@ def _cmd_graph(args: argparse.Namespace) -> int:
 def _cmd_audit(args: argparse.Namespace) -> int:
     from . import render
     from .check import check
+    from .policy import apply_policy, baseline_json, parse_baseline
 
-    graph = _load(args)
+    config = _settings(args)
+    baseline = None
+    if args.baseline:
+        baseline = parse_baseline(_read_text(args.baseline), args.baseline)
+    graph = _load(args, config)
     findings = check(graph)
+    outcome = apply_policy(
+        findings,
+        config,
+        fail_on=args.fail_on,
+        baseline=baseline,
+        baseline_source=args.baseline,
+    )
+    if args.write_baseline:
+        _write_text(args.write_baseline, baseline_json(outcome.findings))
+        print(
+            f"reconcile: wrote {len(outcome.findings)} finding(s) to the baseline "
+            f"{args.write_baseline}",
+            file=sys.stderr,
+        )
     out = render.audit_json if args.format == "json" else render.audit_text
-    sys.stdout.write(out(graph, findings))
-    return _exit_code(findings, args.fail_on)
+    sys.stdout.write(out(graph, outcome))
+    if args.write_baseline:
+        return EXIT_OK  # recording today's findings accepts them
+    return EXIT_FINDINGS if outcome.failing() else EXIT_OK
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ReconcileError(f"cannot read {path!r}: {reason}") from exc
+
+
+def _write_text(path: str, content: str) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(content)
+    except OSError as exc:
+        raise ReconcileError(f"cannot write {path!r}: {exc.strerror or exc}") from exc
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -257,11 +316,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if args.output:
         files.append((args.output, text))
     for path, content in files:
-        try:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(content)
-        except OSError as exc:
-            raise ReconcileError(f"cannot write {path!r}: {exc.strerror or exc}") from exc
+        _write_text(path, content)
     if not args.output:
         sys.stdout.write(text)
     return EXIT_OK
@@ -278,7 +333,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     env = load_env_file(file)
     graph = _load(
         argparse.Namespace(
-            prefix=prefix, name=args.name, name_map=args.name_map, quick=True, deep=False
+            prefix=prefix,
+            name=args.name,
+            name_map=args.name_map,
+            config=args.config,
+            quick=True,
+            deep=False,
         )
     )
     result = compare(graph, env, exact=args.exact)

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -128,6 +128,15 @@ class NameMap:
             raise InvalidNameMap(path, f"not UTF-8 text: {exc}") from exc
         return cls(pairs=_parse(text, path), source=str(path))
 
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[str, str]], source: str) -> NameMap:
+        """A map from ``(conda_name, pypi_name)`` pairs, validated as a file's lines are.
+
+        Raises :class:`reconcile.errors.InvalidNameMap` naming ``source``.
+        """
+        path = Path(source)
+        return cls(pairs=tuple(_pair(c, p, path, f"{c} = {p!r}") for c, p in pairs), source=source)
+
     def merged(self, other: NameMap) -> NameMap:
         """A new map in which *other* wins for every conda name it lists."""
         forward = {**self._forward, **other._forward}
@@ -170,20 +179,23 @@ def _parse(text: str, path: Path) -> tuple[tuple[str, NormalizedName], ...]:
                 f"line {lineno}: expected 'conda_name<TAB>pypi_name', got {line!r}",
             )
         conda_name, pypi_name = (f.strip() for f in fields)
-        if not _CONDA_NAME.fullmatch(conda_name):
-            raise InvalidNameMap(
-                path,
-                f"line {lineno}: {conda_name!r} is not a conda package name "
-                "(lower-case letters, digits, '_', '.', '-', '+')",
-            )
-        try:
-            pypi = _canonicalize(pypi_name, validate=True)
-        except ValueError as exc:  # packaging.utils.InvalidName
-            raise InvalidNameMap(
-                path, f"line {lineno}: {pypi_name!r} is not a valid PyPI project name"
-            ) from exc
-        pairs.append((conda_name, pypi))
+        pairs.append(_pair(conda_name, pypi_name, path, f"line {lineno}"))
     return tuple(pairs)
+
+
+def _pair(conda_name: str, pypi_name: str, path: Path, where: str) -> tuple[str, NormalizedName]:
+    if not _CONDA_NAME.fullmatch(conda_name):
+        raise InvalidNameMap(
+            path,
+            f"{where}: {conda_name!r} is not a conda package name "
+            "(lower-case letters, digits, '_', '.', '-', '+')",
+        )
+    try:
+        return conda_name, _canonicalize(pypi_name, validate=True)
+    except ValueError as exc:  # packaging.utils.InvalidName
+        raise InvalidNameMap(
+            path, f"{where}: {pypi_name!r} is not a valid PyPI project name"
+        ) from exc
 
 
 @functools.cache

@@ -16,6 +16,7 @@ from . import __version__
 from .graph import Graph, Node
 from .models import Depth, Finding, Severity
 from .plan import CONSTRAINTS, Plan, Step
+from .policy import Outcome, fingerprint
 
 __all__ = [
     "AUDIT_SCHEMA",
@@ -68,7 +69,8 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def audit_text(graph: Graph, findings: tuple[Finding, ...]) -> str:
+def audit_text(graph: Graph, outcome: Outcome) -> str:
+    findings = outcome.findings
     lines = [
         f"reconcile audit of {graph.state.prefix}",
         _python_line(graph),
@@ -83,7 +85,8 @@ def audit_text(graph: Graph, findings: tuple[Finding, ...]) -> str:
         lines.append(f"{severity.label.upper()} ({len(group)})")
         width = max(len(f.code) for f in group)
         for f in group:
-            lines.append(f"  {f.code:<{width}}  {f.package}: {f.message}")
+            known = " [in baseline]" if outcome.is_known(f) else ""
+            lines.append(f"  {f.code:<{width}}  {f.package}: {f.message}{known}")
         lines.append("")
     counts = _counts(findings)
     if findings:
@@ -98,7 +101,44 @@ def audit_text(graph: Graph, findings: tuple[Finding, ...]) -> str:
         )
     else:
         lines.append("no problems found")
+    lines.extend(_policy_lines(outcome))
     return "\n".join(lines) + "\n"
+
+
+def _policy_lines(outcome: Outcome) -> list[str]:
+    """What settings and the baseline did: said, never silent."""
+    lines = []
+    if outcome.ignored:
+        lines.append(f"ignored by {outcome.config}: {len(outcome.ignored)}")
+        lines.extend(
+            f"  {f.code} {f.package}: {i.reason}"
+            + (f" (until {i.until.isoformat()})" if i.until else "")
+            for f, i in outcome.ignored
+        )
+    for i in outcome.expired:
+        again = outcome.expired_matches(i)
+        lines.append(
+            f"expired ignore ({i.where}): {i.code} for {i.package} ended on "
+            f"{i.until.isoformat() if i.until else '?'}; "
+            + (
+                f"its {_plural(len(again), 'finding')} reported again"
+                if again
+                else "it matches nothing now: remove it"
+            )
+            + f" (reason given: {i.reason})"
+        )
+    lines.extend(
+        f"unused ignore ({i.where}): no {i.code} finding for {i.package}: fixed? remove it"
+        for i in outcome.unused
+    )
+    if outcome.baseline is not None:
+        known = sum(1 for f in outcome.findings if outcome.is_known(f))
+        lines.append(
+            f"baseline {outcome.baseline}: {known} known, "
+            f"{len(outcome.findings) - known} new, {len(outcome.fixed)} fixed"
+        )
+        lines.extend(f"  fixed: {e.code} {e.package}: {e.message}" for e in outcome.fixed)
+    return lines
 
 
 def _node_dict(node: Node) -> dict[str, Any]:
@@ -148,7 +188,16 @@ def _python_dict(graph: Graph) -> dict[str, Any] | None:
     }
 
 
-def audit_json(graph: Graph, findings: tuple[Finding, ...]) -> str:
+def _finding_dict(finding: Finding, outcome: Outcome) -> dict[str, Any]:
+    out = finding.to_dict()
+    out["fingerprint"] = fingerprint(finding)
+    if outcome.baseline is not None:
+        out["baseline"] = "known" if outcome.is_known(finding) else "new"
+    return out
+
+
+def audit_json(graph: Graph, outcome: Outcome) -> str:
+    findings = outcome.findings
     doc = {
         "schema": AUDIT_SCHEMA,
         "reconcile_version": __version__,
@@ -157,8 +206,9 @@ def audit_json(graph: Graph, findings: tuple[Finding, ...]) -> str:
         "checked": checked_summary(graph),
         "python": _python_dict(graph),
         "packages": [_node_dict(n) for n in graph.nodes.values()],
-        "findings": [f.to_dict() for f in findings],
+        "findings": [_finding_dict(f, outcome) for f in findings],
         "summary": _counts(findings),
+        "policy": outcome.to_dict(),
     }
     return json.dumps(doc, indent=2, sort_keys=False, default=str) + "\n"
 

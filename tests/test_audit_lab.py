@@ -77,6 +77,10 @@ def test_json_document_shape(lab, capsys, monkeypatch):
     assert by_name["attrs"]["conda"] is None
     assert by_name["attrs"]["pip"][0]["installer"] == "pip"
     assert set(doc["summary"]) == {"error", "warning", "info"}
+    # No settings file and no baseline: the policy block says so.
+    assert doc["policy"]["config"] is None and doc["policy"]["baseline"] is None
+    assert doc["policy"]["failing"] == 0 and doc["policy"]["fail_on"] == "error"
+    assert all(len(f["fingerprint"]) == 16 for f in doc["findings"])
 
 
 def test_audit_never_changes_the_prefix(lab, scenario, tree_hash, capsys, monkeypatch):
