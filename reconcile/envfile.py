@@ -35,7 +35,7 @@ import enum
 import os
 import re
 import shlex
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -60,6 +60,7 @@ __all__ = [
     "InvalidEnvFile",
     "LineProblem",
     "PipEntry",
+    "PipInclude",
     "PipKind",
     "RawEnvFile",
     "RawItem",
@@ -176,6 +177,9 @@ class LineProblem:
     text: str
     reason: str
     ignored: bool = False
+    #: A stable name for the problems a caller tells apart (``duplicate-key``,
+    #: ``unknown-key``, ``remote-include``); None for the others.
+    code: str | None = None
 
     def __str__(self) -> str:
         return f"{self.source}:{self.line}: {self.text!r}: {self.reason}"
@@ -270,6 +274,18 @@ def split_vcs_revision(url: str) -> tuple[str, str | None]:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class PipInclude:
+    """One ``-r``/``-c`` line: the file it names, whether or not it could be read."""
+
+    text: str  # the whole line as written
+    target: str  # the file as written (a path or a URL)
+    path: str | None  # made absolute against the including file's folder; None for a URL
+    constraint: bool  # ``-c`` (or any include under a ``-c`` file)
+    source: str
+    line: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class EnvFile:
     """A validated environment file."""
 
@@ -282,6 +298,11 @@ class EnvFile:
     has_pip_section: bool = False
     problems: tuple[LineProblem, ...] = ()
     other_keys: tuple[str, ...] = field(default=())
+    # Where things are, for messages that point at a line (``reconcile lint``).
+    key_lines: Mapping[str, int] = field(default_factory=dict, hash=False, compare=False)
+    channel_lines: tuple[int, ...] = ()  # one per ``channels`` item, in order
+    pip_section_lines: tuple[int, ...] = ()  # the line of each ``- pip:`` item
+    includes: tuple[PipInclude, ...] = ()  # every ``-r``/``-c``, nested ones too
 
     @property
     def unreadable(self) -> tuple[LineProblem, ...]:
@@ -308,6 +329,7 @@ class EnvFile:
                     text=key,
                     reason="key given twice; the last one is used",
                     ignored=True,
+                    code="duplicate-key",
                 )
             )
         keys = raw["keys"]
@@ -320,13 +342,16 @@ class EnvFile:
                     text=key,
                     reason="not a key conda reads; ignored",
                     ignored=True,
+                    code="unknown-key",
                 )
             )
         name = _text(keys.get("name"), "name", source, problems)
         prefix = _text(keys.get("prefix"), "prefix", source, problems)
-        channels = tuple(_strings(keys.get("channels"), "channels", source, problems))
+        channel_items = list(_strings(keys.get("channels"), "channels", source, problems))
+        channels = tuple(text for _, text in channel_items)
         conda: list[CondaDep] = []
         pip_lines: list[tuple[int, str]] = []
+        pip_sections: list[int] = []
         has_pip = False
         deps = keys.get("dependencies")
         items: list[RawItem] = []
@@ -352,6 +377,7 @@ class EnvFile:
                 for key, sub in value.items():
                     if key == "pip":
                         has_pip = True
+                        pip_sections.append(item.line)
                         pip_lines.extend(_pip_block(sub, source, problems))
                     elif (m := _SELECTOR.fullmatch(key)) is not None and isinstance(sub.value, str):
                         dep = _conda_dep(sub.value, m.group(1), source, sub.line, problems)
@@ -377,6 +403,7 @@ class EnvFile:
                     )
                 )
         reader = read_text or _read_file
+        includes: list[PipInclude] = []
         pip = list(
             parse_pip_lines(
                 pip_lines,
@@ -384,6 +411,7 @@ class EnvFile:
                 base_dir=base_dir,
                 read_text=reader,
                 problems=problems,
+                includes=includes,
             )
         )
         return cls(
@@ -396,6 +424,10 @@ class EnvFile:
             has_pip_section=has_pip,
             problems=tuple(problems),
             other_keys=other,
+            key_lines=dict(raw["key_lines"]),
+            channel_lines=tuple(line for line, _ in channel_items),
+            pip_section_lines=tuple(pip_sections),
+            includes=tuple(includes),
         )
 
 
@@ -437,7 +469,7 @@ def _text(item: RawItem | None, key: str, source: str, problems: list[LineProble
 
 def _strings(
     item: RawItem | None, key: str, source: str, problems: list[LineProblem]
-) -> Iterator[str]:
+) -> Iterator[tuple[int, str]]:
     if item is None or item.value is None:
         return
     values = item.value if isinstance(item.value, list) else [item]
@@ -453,7 +485,7 @@ def _strings(
         )
     for sub in values:
         if isinstance(sub.value, str) and sub.value.strip():
-            yield sub.value.strip()
+            yield sub.line, sub.value.strip()
         else:
             problems.append(
                 LineProblem(
@@ -628,13 +660,15 @@ def parse_pip_lines(
     base_dir: str,
     read_text: Callable[[str], str],
     problems: list[LineProblem],
+    includes: list[PipInclude] | None = None,
     constraint: bool = False,
     depth: int = 0,
     seen: frozenset[str] = frozenset(),
 ) -> Iterator[PipEntry]:
     """Parse requirement lines (``(line number, text)``) the way pip reads a
     requirements file, following ``-r`` and ``-c`` files relative to
-    ``base_dir``."""
+    ``base_dir``.  Each ``-r``/``-c`` line is also appended to ``includes``
+    when a list is given."""
     for number, text in _logical_lines(lines):
         yield from _pip_line(
             text,
@@ -643,6 +677,7 @@ def parse_pip_lines(
             base_dir=base_dir,
             read_text=read_text,
             problems=problems,
+            includes=includes,
             constraint=constraint,
             depth=depth,
             seen=seen,
@@ -657,6 +692,7 @@ def _pip_line(
     base_dir: str,
     read_text: Callable[[str], str],
     problems: list[LineProblem],
+    includes: list[PipInclude] | None,
     constraint: bool,
     depth: int,
     seen: frozenset[str],
@@ -746,6 +782,7 @@ def _pip_line(
                 base_dir=base_dir,
                 read_text=read_text,
                 problems=problems,
+                includes=includes,
                 depth=depth,
                 seen=seen,
             )
@@ -781,17 +818,34 @@ def _include(
     base_dir: str,
     read_text: Callable[[str], str],
     problems: list[LineProblem],
+    includes: list[PipInclude] | None,
     depth: int,
     seen: frozenset[str],
 ) -> Iterator[PipEntry]:
-    def problem(reason: str) -> None:
-        problems.append(LineProblem(source=source, line=number, text=text, reason=reason))
+    def problem(reason: str, code: str | None = None) -> None:
+        problems.append(
+            LineProblem(source=source, line=number, text=text, reason=reason, code=code)
+        )
 
-    if _URL_SCHEME.match(target) and not target.startswith("file:"):
-        problem("a requirements file at a URL is not fetched; not checked")
+    remote = bool(_URL_SCHEME.match(target)) and not target.startswith("file:")
+    path: str | None = None
+    if not remote:
+        path = target[len("file://") :] if target.startswith("file://") else target
+        path = os.path.normpath(os.path.join(base_dir, os.path.expanduser(path)))
+    if includes is not None:
+        includes.append(
+            PipInclude(
+                text=text,
+                target=target,
+                path=path,
+                constraint=is_constraint,
+                source=source,
+                line=number,
+            )
+        )
+    if path is None:
+        problem("a requirements file at a URL is not fetched; not checked", "remote-include")
         return
-    path = target[len("file://") :] if target.startswith("file://") else target
-    path = os.path.normpath(os.path.join(base_dir, os.path.expanduser(path)))
     if path in seen or depth >= _MAX_INCLUDE_DEPTH:
         problem("requirements files include each other in a loop; not followed")
         return
@@ -806,6 +860,7 @@ def _include(
         base_dir=os.path.dirname(path),
         read_text=read_text,
         problems=problems,
+        includes=includes,
         constraint=is_constraint,
         depth=depth + 1,
         seen=seen | {path},
