@@ -127,6 +127,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--name-map", metavar="FILE", help="conda<TAB>pypi pairs that override the bundled table"
     )
     _add_config_arg(compare)
+    # -- lint (issue: lint and CI) ---------------------------------------------
+    lint = sub.add_parser("lint", help="check environment.yml files before an env exists")
+    lint.add_argument("files", nargs="+", metavar="FILE")
+    lint.add_argument("--format", choices=("text", "json"), default="text")
+    lint.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default="error",
+        help="exit 1 when a finding of this severity or worse exists (default: error)",
+    )
+    lint.add_argument(
+        "--name-map", metavar="FILE", help="conda<TAB>pypi pairs that override the bundled table"
+    )
     return parser
 
 
@@ -347,12 +360,42 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK if result.matches else EXIT_FINDINGS
 
 
+def _cmd_lint(args: argparse.Namespace) -> int:
+    from .lint import lint, load_for_lint
+    from .names import NameMap
+    from .render_lint import lint_json, lint_text
+
+    names = NameMap.bundled()
+    if args.name_map:
+        names = names.merged(NameMap.from_file(args.name_map))
+    results: list[tuple[str, tuple[Finding, ...]]] = []
+    errors: list[tuple[str, str]] = []
+    for path in args.files:
+        # One file that cannot be read is a one-line error; the others are
+        # still linted, and the exit code is 2.
+        try:
+            env = load_for_lint(path)
+        except ReconcileError as exc:
+            errors.append((path, str(exc)))
+        except OSError as exc:
+            errors.append((path, f"cannot read {path!r}: {exc.strerror or exc}"))
+        else:
+            results.append((path, lint(env, names)))
+    for _, message in errors:
+        print(f"reconcile: error: {message}", file=sys.stderr)
+    sys.stdout.write(lint_json(results, errors) if args.format == "json" else lint_text(results))
+    if errors:
+        return EXIT_ERROR
+    return _exit_code([f for _, findings in results for f in findings], args.fail_on)
+
+
 COMMANDS = {
     "audit": _cmd_audit,
     "graph": _cmd_graph,
     "plan": _cmd_plan,
     "export": _cmd_export,
     "compare": _cmd_compare,
+    "lint": _cmd_lint,
 }
 
 

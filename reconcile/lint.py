@@ -1,0 +1,541 @@
+"""Lint an ``environment.yml`` before any environment exists.
+
+``audit`` finds what pip did to a conda env; ``lint`` finds, in the file
+that will create one, the lines that set it up: a package both conda and pip
+install, a pip line that replaces conda's copy, a pip section that nothing
+stops from replacing conda's Python packages, VCS URLs that install whatever
+a branch points to today, a pip section without conda's ``pip``, and
+credentials written into URLs.
+
+What conda does with the file (conda/env/installers/pip.py): it solves and
+installs the ``dependencies`` strings, then writes the ``pip:`` lines to a
+temporary requirements file in the yml's folder and runs
+``pip install -U -r <that file>``.  ``-U`` matters: every package pip names
+is upgraded to the newest version pip's specifier allows, so a package named
+on both sides is replaced unless both sides pin the same version; and a
+dependency of a pip package is replaced whenever it needs another version
+than conda's, unless a ``-c`` constraints file pins conda's version.
+
+:func:`lint` takes a validated :class:`~reconcile.envfile.EnvFile` (the
+parser keeps every line number) and returns
+:class:`~reconcile.models.Finding` values whose evidence carries
+``file`` and ``line`` (the file is the included ``-r``/``-c`` file when the
+line is there).  Codes and default severities are in :data:`LINT`.
+Messages and evidence never carry a credential: URLs go through
+:func:`~reconcile.export.redact_pip_url`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+
+from ._conda import InvalidSpec, spec_matches
+from .envfile import CONDA_KEYS, CondaDep, EnvFile, InvalidEnvFile, PipEntry, PipKind
+from .export import redact_pip_url, redact_text
+from .models import Finding, Severity, parse_version
+from .names import NameMap
+
+__all__ = ["LINT", "lint", "load_for_lint"]
+
+#: Every lint code, with its default severity and what it means.
+LINT: Mapping[str, tuple[Severity, str]] = {
+    "pip-replaces-conda": (
+        Severity.ERROR,
+        "a pip line replaces a package conda installs: a version conda's spec excludes, "
+        "or a URL, path or VCS source for it",
+    ),
+    "in-conda-and-pip": (
+        Severity.WARNING,
+        "a package listed for conda and for pip; conda runs `pip install -U`, which "
+        "upgrades conda's copy whenever pip's specifier allows a newer version",
+    ),
+    "pip-unconstrained": (
+        Severity.WARNING,
+        "a pip section without a -c constraints file, while conda installs Python "
+        "packages that pip may replace to satisfy a dependency",
+    ),
+    "constraints-incomplete": (
+        Severity.WARNING,
+        "the -c constraints do not pin (==) every Python package conda installs",
+    ),
+    "constraint-conflicts-conda": (
+        Severity.ERROR,
+        "a constraint allows no version that conda's spec of the same package allows",
+    ),
+    "vcs-unpinned": (
+        Severity.ERROR,
+        "a VCS URL without @ref: whatever the default branch holds at install time",
+    ),
+    "vcs-ref-mutable": (
+        Severity.WARNING,
+        "a VCS URL pinned to a branch or tag, which can move, not to a full commit id",
+    ),
+    "pip-not-in-conda": (
+        Severity.WARNING,
+        "a pip section, but pip is not one of conda's dependencies: the pip that runs "
+        "may not be the env's",
+    ),
+    "credentials-in-url": (
+        Severity.ERROR,
+        "a channel, pip line or index URL with a password or token written in it",
+    ),
+    "unreadable-line": (Severity.ERROR, "a line conda or pip cannot use as written"),
+    "ignored-line": (Severity.INFO, "a line conda or pip ignores"),
+    "unchecked-include": (Severity.INFO, "a -r/-c file at a URL: not fetched, not checked"),
+    "unknown-key": (
+        Severity.INFO,
+        "a top-level key conda does not read (a warning when it looks like a misspelt one)",
+    ),
+    "duplicate-key": (Severity.WARNING, "a top-level key given twice; conda reads only the last"),
+}
+
+# conda packages that hold no Python distribution, so pip cannot replace
+# them and no constraint is needed.  A heuristic (nothing in an environment
+# file says which packages are Python ones); it errs towards listing a
+# package, since an extra constraint line costs nothing.
+_NOT_PYTHON = frozenset(
+    {
+        "python", "pip",  # conda's own; pip is the installer, python has no PyPI dist
+        "blas", "bzip2", "ca-certificates", "cairo", "ccache", "cmake", "curl", "cudatoolkit",
+        "cudnn", "doxygen", "ffmpeg", "fontconfig", "freetype", "gcc", "geos", "git", "glpk",
+        "gmp", "graphviz", "gxx", "hdf5", "intel-openmp", "jpeg", "make", "mkl", "ncurses",
+        "ninja", "nodejs", "openjdk", "openssl", "pandoc", "pkg-config", "proj", "qt",
+        "readline", "sqlite", "tk", "vc", "vs2015_runtime", "xz", "zeromq", "zlib", "zstd",
+    }
+)  # fmt: skip
+_NOT_PYTHON_PREFIXES = ("_", "lib", "r-", "xorg-", "cuda-", "clang", "sysroot_")
+_NOT_PYTHON_SUFFIXES = ("-compiler", "-cpp", "-c", "-ng", "-devel")
+# Python packages whose name starts like a C library's.
+_PYTHON_LIB = re.compile(r"lib(cst|rosa|retto)$")
+
+_FULL_COMMIT = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")
+_ENV_VAR = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
+_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
+_SECRET_PARAM = re.compile(
+    r"(?i)^(token|secret|password|passwd|pwd|signature|sig|credential|auth|api[_-]?key|key)$"
+)
+_VERSION_TOKEN = re.compile(r"[0-9][0-9A-Za-z.+!_]*")
+# Known token prefixes (GitHub, GitLab) or a long opaque string.
+_TOKEN_USER = re.compile(r"(gh[pousr]_|github_pat_|glpat-)\S+|[A-Za-z0-9_\-.]{24,}$")
+_SHOWN = 6  # how many package names a message lists
+
+
+def _finding(
+    code: str,
+    package: str,
+    message: str,
+    *,
+    source: str,
+    line: int,
+    severity: Severity | None = None,
+    **evidence: Any,
+) -> Finding:
+    return Finding(
+        code=code,
+        severity=severity or LINT[code][0],
+        package=package,
+        message=redact_text(message),
+        evidence={"file": source, "line": line}
+        | {k: v for k, v in evidence.items() if v is not None},
+    )
+
+
+def _listing(names: Iterable[str]) -> str:
+    names = list(names)
+    more = len(names) - _SHOWN
+    return ", ".join(names[:_SHOWN]) + (f" and {more} more" if more > 0 else "")
+
+
+def is_python_package(conda_name: str) -> bool:
+    """Whether a conda package is (probably) a Python distribution pip could replace."""
+    if conda_name in _NOT_PYTHON or conda_name.endswith(_NOT_PYTHON_SUFFIXES):
+        return False
+    return not conda_name.startswith(_NOT_PYTHON_PREFIXES) or bool(_PYTHON_LIB.match(conda_name))
+
+
+# --------------------------------------------------------------------------
+# versions: does any version satisfy both conda's spec and pip's specifier?
+
+
+def _pip_specifier(entry: PipEntry) -> SpecifierSet | None:
+    if entry.requirement is None or entry.kind is not PipKind.REQUIREMENT:
+        return None
+    return entry.requirement.specifier if str(entry.requirement.specifier) else None
+
+
+def _conda_allows(dep: CondaDep, version: str) -> bool | None:
+    try:
+        return spec_matches(dep.spec, name=dep.name, version=version, build=None)
+    except InvalidSpec:
+        return None
+
+
+def _compatible(dep: CondaDep, specifier: SpecifierSet) -> bool:
+    """False only when no version satisfies both sides.
+
+    Neither side is solved: the candidates are the versions either side
+    names and, for strict bounds, a version just above each one
+    (``1.5`` -> ``1.5.0.1``).  That finds a common version whenever the
+    bounds overlap at or just above a version written in either spec, which
+    is how people write them; when unsure, the answer is "compatible".
+    """
+    texts = [dep.spec[len(dep.name) :], *(s.version for s in specifier)]
+    candidates: list[str] = []
+    for text in texts:
+        for token in _VERSION_TOKEN.findall(text):
+            token = token.rstrip(".")
+            candidates += [token, f"{token}.0.1"]
+    if not candidates:
+        return True
+    undecided = False
+    for candidate in candidates:
+        version = parse_version(candidate)
+        if version is None or not specifier.contains(version, prereleases=True):
+            continue
+        allowed = _conda_allows(dep, candidate)
+        if allowed is None:
+            undecided = True
+        elif allowed:
+            return True
+    return undecided
+
+
+def _exact_pin(specifier: SpecifierSet) -> bool:
+    return any(s.operator in ("==", "===") and "*" not in s.version for s in specifier)
+
+
+# --------------------------------------------------------------------------
+# checks
+
+
+def _by_pypi_name(env: EnvFile, names: NameMap) -> dict[NormalizedName, list[CondaDep]]:
+    out: dict[NormalizedName, list[CondaDep]] = {}
+    for dep in env.conda:
+        for pypi in names.pypi_names(dep.name):
+            out.setdefault(pypi, []).append(dep)
+    return out
+
+
+def _same_name(entry: PipEntry, dep: CondaDep) -> str:
+    if canonicalize_name(dep.name) == entry.name:
+        return f"conda's {dep.spec}"
+    return f"conda's {dep.spec} (which provides {entry.name})"
+
+
+def _check_conda_and_pip(env: EnvFile, names: NameMap) -> Iterator[Finding]:
+    """A package named on both sides: one finding per pip line, under the
+    code of the worst thing it does."""
+    conda_by_pypi = _by_pypi_name(env, names)
+    for entry in env.pip:
+        if entry.name is None or entry.kind is PipKind.OPTION:
+            continue
+        for dep in conda_by_pypi.get(entry.name, ()):
+            where = f"{_same_name(entry, dep)}, {_short(dep.source, env)}line {dep.line}"
+            common: dict[str, Any] = {
+                "source": entry.source,
+                "line": entry.line,
+                "conda_spec": dep.spec,
+                "conda_line": dep.line,
+            }
+            specifier = _pip_specifier(entry)
+            if entry.constraint:
+                if specifier is not None and not _compatible(dep, specifier):
+                    yield _finding(
+                        "constraint-conflicts-conda",
+                        entry.name,
+                        f"constraint {entry.name}{specifier} allows no version of {where}: "
+                        "pip will fail, or replace conda's copy, whenever it needs "
+                        f"{entry.name}",
+                        pip=f"{entry.name}{specifier}",
+                        **common,
+                    )
+                continue
+            if entry.kind is not PipKind.REQUIREMENT:
+                kind = "an editable install" if entry.editable else f"a {entry.kind.value}"
+                yield _finding(
+                    "pip-replaces-conda",
+                    entry.name,
+                    f"pip installs {entry.name} from {kind} over {where}",
+                    pip=redact_pip_url(entry.url) if entry.url else entry.path,
+                    **common,
+                )
+            elif specifier is not None and not _compatible(dep, specifier):
+                yield _finding(
+                    "pip-replaces-conda",
+                    entry.name,
+                    f"pip's {entry.name}{specifier} allows no version of {where}: "
+                    "pip replaces conda's copy",
+                    pip=f"{entry.name}{specifier}",
+                    **common,
+                )
+            else:
+                pinned = specifier is not None and _exact_pin(specifier)
+                yield _finding(
+                    "in-conda-and-pip",
+                    entry.name,
+                    f"{entry.name} is also {where}; conda runs `pip install -U`, which "
+                    + (
+                        "replaces conda's copy unless conda picks the same version"
+                        if pinned
+                        else "replaces conda's copy with any newer version pip may take"
+                    )
+                    + ": list it on one side only",
+                    pip=f"{entry.name}{specifier or ''}",
+                    **common,
+                )
+
+
+def _short(source: str, env: EnvFile) -> str:
+    return "" if source == env.path else f"{source}, "
+
+
+def _installs(env: EnvFile) -> list[PipEntry]:
+    return [e for e in env.pip if not e.constraint and e.kind is not PipKind.OPTION]
+
+
+def _check_constraints(env: EnvFile, names: NameMap) -> Iterator[Finding]:
+    if not _installs(env):
+        return
+    python_deps = [d for d in env.conda if is_python_package(d.name)]
+    constraint_files = [i for i in env.includes if i.constraint]
+    if not constraint_files:
+        if python_deps:
+            line = env.pip_section_lines[0] if env.pip_section_lines else _installs(env)[0].line
+            shown = _listing(sorted({d.name for d in python_deps}))
+            yield _finding(
+                "pip-unconstrained",
+                "",
+                f"the pip section has no -c constraints file: pip may replace conda's "
+                f"{shown} to satisfy a pip package's dependency",
+                source=env.path,
+                line=line,
+                conda=sorted({d.name for d in python_deps}),
+            )
+        return
+    pinned: set[NormalizedName] = set()
+    for entry in env.pip:
+        if entry.constraint and entry.name is not None:
+            specifier = _pip_specifier(entry)
+            if entry.kind is not PipKind.REQUIREMENT or (specifier and _exact_pin(specifier)):
+                pinned.add(entry.name)
+    missing = sorted({d.name for d in python_deps if not set(names.pypi_names(d.name)) & pinned})
+    if missing:
+        first = constraint_files[0]
+        yield _finding(
+            "constraints-incomplete",
+            "",
+            f"the constraints ({first.target}) do not pin (==) conda's {_listing(missing)}: "
+            "pip may replace them",
+            source=first.source,
+            line=first.line,
+            conda=missing,
+            constraints=first.path,
+        )
+
+
+def _check_vcs(env: EnvFile) -> Iterator[Finding]:
+    for entry in env.pip:
+        if entry.vcs is None or entry.constraint:
+            continue
+        url = redact_pip_url(entry.url_without_vcs or "")
+        what = entry.name or url
+        rev = entry.revision
+        if rev is None:
+            yield _finding(
+                "vcs-unpinned",
+                entry.name or "",
+                f"{what} from {entry.vcs} without @ref: installs whatever the default branch "
+                "holds at install time; pin a full commit id",
+                source=entry.source,
+                line=entry.line,
+                url=url,
+            )
+        elif not _immutable(entry.vcs, rev):
+            yield _finding(
+                "vcs-ref-mutable",
+                entry.name or "",
+                f"{what} from {entry.vcs} at {rev!r}, a branch or tag that can move; "
+                "pin a full commit id",
+                source=entry.source,
+                line=entry.line,
+                url=url,
+                ref=rev,
+            )
+
+
+def _immutable(vcs: str, rev: str) -> bool:
+    if vcs in ("git", "hg"):
+        return bool(_FULL_COMMIT.fullmatch(rev))
+    return rev.isdigit()  # svn and bzr revision numbers
+
+
+def _check_pip_listed(env: EnvFile) -> Iterator[Finding]:
+    if not env.has_pip_section or not _installs(env):
+        return
+    if any(d.name == "pip" for d in env.conda):
+        return
+    line = env.pip_section_lines[0] if env.pip_section_lines else _installs(env)[0].line
+    python = any(d.name == "python" for d in env.conda)
+    yield _finding(
+        "pip-not-in-conda",
+        "pip",
+        "a pip section, but pip is not in conda's dependencies: add `- pip`"
+        + ("" if python else " (and `- python`)")
+        + " so that the env's own pip installs these",
+        source=env.path,
+        line=line,
+    )
+
+
+def _secrets(url: str, *, conda: bool) -> list[str]:
+    """What kind of credential ``url`` carries in clear: ``password``,
+    ``token`` (a user name over http, a ``/t/<token>`` of a conda channel, a
+    secret query parameter).  ``${VAR}`` placeholders are not secrets: conda
+    and pip expand them at install time, which is the way to pass one."""
+    try:
+        parts = urlsplit(url.split("+", 1)[1] if _is_vcs(url) else url)
+    except ValueError:
+        return []
+    found: list[str] = []
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    if at:
+        user, colon, password = userinfo.partition(":")
+        if colon and password and not _ENV_VAR.fullmatch(password):
+            found.append("password")
+        elif not colon and _TOKEN_USER.match(user) and not parts.scheme.endswith("ssh"):
+            # A user name alone is how pip is told which keyring entry to use
+            # (``https://alice@host/simple``); a token passed as the user name
+            # (``https://ghp_...@github.com``) is a secret.
+            found.append("token")
+    if conda:
+        for token in re.findall(r"/t/([^/]+)", parts.path):
+            if not _ENV_VAR.fullmatch(token):
+                found.append("token")
+    for param in parts.query.split("&"):
+        key, eq, value = param.partition("=")
+        if eq and value and _SECRET_PARAM.match(key) and not _ENV_VAR.fullmatch(value):
+            found.append(f"{key} parameter")
+    return found
+
+
+def _is_vcs(url: str) -> bool:
+    return bool(re.match(r"(?i)(git|hg|svn|bzr)\+", url))
+
+
+def _check_credentials(env: EnvFile) -> Iterator[Finding]:
+    seen: set[tuple[str, int]] = set()
+
+    def check(url: str, what: str, source: str, line: int, conda: bool) -> Iterator[Finding]:
+        secrets = _secrets(url, conda=conda)
+        if not secrets or (source, line) in seen:
+            return
+        seen.add((source, line))
+        clean = redact_pip_url(url)
+        yield _finding(
+            "credentials-in-url",
+            "",
+            f"{what} {clean} carries a {' and a '.join(sorted(set(secrets)))} in clear; "
+            "use an environment variable (${VAR}) or a credential store instead",
+            source=source,
+            line=line,
+            url=clean,
+        )
+
+    lines = env.channel_lines or (0,) * len(env.channels)
+    for channel, line in zip(env.channels, lines, strict=False):
+        yield from check(channel, "channel", env.path, line, True)
+    for dep in env.conda:
+        if dep.channel:
+            yield from check(dep.channel, "channel", dep.source, dep.line, True)
+    pip_lines = [(e.source, e.line, e.text) for e in env.pip]
+    pip_lines += [(i.source, i.line, i.text) for i in env.includes]
+    pip_lines += [(p.source, p.line, p.text) for p in env.problems]  # unreadable lines too
+    for source, line, text in pip_lines:
+        for url in _URL.findall(text):
+            yield from check(url, "URL", source, line, False)
+
+
+def _check_problems(env: EnvFile) -> Iterator[Finding]:
+    for p in env.problems:
+        text = redact_text(p.text)
+        if p.code == "unknown-key":
+            close = difflib.get_close_matches(p.text, sorted(CONDA_KEYS), n=1, cutoff=0.75)
+            yield _finding(
+                "unknown-key",
+                "",
+                f"{p.text!r} is not a key conda reads"
+                + (f"; did you mean {close[0]!r}?" if close else "; conda ignores it"),
+                source=p.source,
+                line=p.line,
+                severity=Severity.WARNING if close else None,
+                key=p.text,
+            )
+        elif p.code == "duplicate-key":
+            yield _finding(
+                "duplicate-key",
+                "",
+                f"{p.text!r} is given twice; conda reads only the last one",
+                source=p.source,
+                line=p.line,
+                key=p.text,
+            )
+        elif p.code == "remote-include":
+            yield _finding(
+                "unchecked-include", "", f"{text!r}: {p.reason}", source=p.source, line=p.line
+            )
+        else:
+            yield _finding(
+                "ignored-line" if p.ignored else "unreadable-line",
+                "",
+                f"{text!r}: {p.reason}",
+                source=p.source,
+                line=p.line,
+            )
+
+
+def lint(env: EnvFile, names: NameMap) -> tuple[Finding, ...]:
+    """Every finding for ``env``, in file and line order."""
+    findings = [
+        *_check_problems(env),
+        *_check_pip_listed(env),
+        *_check_conda_and_pip(env, names),
+        *_check_constraints(env, names),
+        *_check_vcs(env),
+        *_check_credentials(env),
+    ]
+    return tuple(
+        sorted(
+            findings,
+            key=lambda f: (
+                f.evidence["file"] != env.path,
+                f.evidence["file"],
+                f.evidence["line"],
+                f.code,
+            ),
+        )
+    )
+
+
+def load_for_lint(path: str) -> EnvFile:
+    """Read ``path`` as an environment file, refusing a YAML mapping that
+    has none of conda's keys nor a near miss of one (a lock file, a CI
+    config): linting it would only say "unknown key" for every key."""
+    from .envfile import load_env_file
+
+    env = load_env_file(path)
+    keys = set(env.key_lines)
+    if keys & CONDA_KEYS:
+        return env
+    if any(difflib.get_close_matches(k, sorted(CONDA_KEYS), n=1, cutoff=0.75) for k in keys):
+        return env
+    shown = ", ".join(sorted(keys)[:4]) + (", ..." if len(keys) > 4 else "")
+    raise InvalidEnvFile(
+        path, f"not an environment file: no name, channels or dependencies (keys: {shown})"
+    )
