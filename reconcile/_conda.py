@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-__all__ = ["InvalidSpec", "spec_matches"]
+__all__ = ["InvalidSpec", "spec_matches", "validate_spec"]
 
 
 class InvalidSpec(ValueError):
@@ -31,6 +31,11 @@ def _spec(text: str) -> Any:
         return r.MatchSpec(text)
     except Exception as exc:  # rattler raises its own InvalidMatchSpecError
         raise InvalidSpec(f"invalid MatchSpec {text!r}: {exc}") from exc
+
+
+def validate_spec(spec: str) -> None:
+    """Raise :class:`InvalidSpec` when ``spec`` is not a MatchSpec conda can read."""
+    _spec(spec)
 
 
 def spec_matches(

@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
-from ._conda import InvalidSpec, spec_matches
+from ._conda import InvalidSpec, spec_matches, validate_spec
 from .envfile import CONDA_KEYS, CondaDep, EnvFile, InvalidEnvFile, PipEntry, PipKind
 from .export import redact_pip_url, redact_text
 from .models import Finding, Severity, parse_version
@@ -223,10 +223,11 @@ def _by_pypi_name(env: EnvFile, names: NameMap) -> dict[NormalizedName, list[Con
     return out
 
 
-def _same_name(entry: PipEntry, dep: CondaDep) -> str:
+def _conda_ref(entry: PipEntry, dep: CondaDep, env: EnvFile) -> str:
+    where = f"{_short(dep.source, env)}line {dep.line}"
     if canonicalize_name(dep.name) == entry.name:
-        return f"conda's {dep.spec}"
-    return f"conda's {dep.spec} (which provides {entry.name})"
+        return f"conda's {dep.spec} ({where})"
+    return f"conda's {dep.spec} ({where}; it provides {entry.name})"
 
 
 def _check_conda_and_pip(env: EnvFile, names: NameMap) -> Iterator[Finding]:
@@ -237,7 +238,7 @@ def _check_conda_and_pip(env: EnvFile, names: NameMap) -> Iterator[Finding]:
         if entry.name is None or entry.kind is PipKind.OPTION:
             continue
         for dep in conda_by_pypi.get(entry.name, ()):
-            where = f"{_same_name(entry, dep)}, {_short(dep.source, env)}line {dep.line}"
+            ref = _conda_ref(entry, dep, env)
             common: dict[str, Any] = {
                 "source": entry.source,
                 "line": entry.line,
@@ -250,9 +251,8 @@ def _check_conda_and_pip(env: EnvFile, names: NameMap) -> Iterator[Finding]:
                     yield _finding(
                         "constraint-conflicts-conda",
                         entry.name,
-                        f"constraint {entry.name}{specifier} allows no version of {where}: "
-                        "pip will fail, or replace conda's copy, whenever it needs "
-                        f"{entry.name}",
+                        f"constraint {entry.name}{specifier} and {ref} have no version in "
+                        f"common: pip fails, or replaces conda's copy, when it needs {entry.name}",
                         pip=f"{entry.name}{specifier}",
                         **common,
                     )
@@ -262,7 +262,7 @@ def _check_conda_and_pip(env: EnvFile, names: NameMap) -> Iterator[Finding]:
                 yield _finding(
                     "pip-replaces-conda",
                     entry.name,
-                    f"pip installs {entry.name} from {kind} over {where}",
+                    f"pip installs {entry.name} from {kind} over {ref}",
                     pip=redact_pip_url(entry.url) if entry.url else entry.path,
                     **common,
                 )
@@ -270,7 +270,7 @@ def _check_conda_and_pip(env: EnvFile, names: NameMap) -> Iterator[Finding]:
                 yield _finding(
                     "pip-replaces-conda",
                     entry.name,
-                    f"pip's {entry.name}{specifier} allows no version of {where}: "
+                    f"pip's {entry.name}{specifier} and {ref} have no version in common: "
                     "pip replaces conda's copy",
                     pip=f"{entry.name}{specifier}",
                     **common,
@@ -280,11 +280,11 @@ def _check_conda_and_pip(env: EnvFile, names: NameMap) -> Iterator[Finding]:
                 yield _finding(
                     "in-conda-and-pip",
                     entry.name,
-                    f"{entry.name} is also {where}; conda runs `pip install -U`, which "
+                    f"{entry.name} is also {ref}; conda runs `pip install -U`, which "
                     + (
                         "replaces conda's copy unless conda picks the same version"
                         if pinned
-                        else "replaces conda's copy with any newer version pip may take"
+                        else "replaces conda's copy with any newer version pip's spec allows"
                     )
                     + ": list it on one side only",
                     pip=f"{entry.name}{specifier or ''}",
@@ -462,6 +462,20 @@ def _check_credentials(env: EnvFile) -> Iterator[Finding]:
             yield from check(url, "URL", source, line, False)
 
 
+def _check_conda_specs(env: EnvFile) -> Iterator[Finding]:
+    for dep in env.conda:
+        try:
+            validate_spec(dep.spec)
+        except InvalidSpec as exc:
+            yield _finding(
+                "unreadable-line",
+                dep.name,
+                f"{dep.text!r}: conda cannot read it: {exc.__cause__ or exc}",
+                source=dep.source,
+                line=dep.line,
+            )
+
+
 def _check_problems(env: EnvFile) -> Iterator[Finding]:
     for p in env.problems:
         text = redact_text(p.text)
@@ -504,6 +518,7 @@ def lint(env: EnvFile, names: NameMap) -> tuple[Finding, ...]:
     """Every finding for ``env``, in file and line order."""
     findings = [
         *_check_problems(env),
+        *_check_conda_specs(env),
         *_check_pip_listed(env),
         *_check_conda_and_pip(env, names),
         *_check_constraints(env, names),
