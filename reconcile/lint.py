@@ -113,7 +113,7 @@ _NOT_PYTHON = frozenset(
 _NOT_PYTHON_PREFIXES = ("_", "lib", "r-", "xorg-", "cuda-", "clang", "sysroot_")
 _NOT_PYTHON_SUFFIXES = ("-compiler", "-cpp", "-c", "-ng", "-devel")
 # Python packages whose name starts like a C library's.
-_PYTHON_LIB = re.compile(r"lib(cst|rosa|retto)$")
+_PYTHON_LIB = re.compile(r"lib(cst|rosa)$")
 
 _FULL_COMMIT = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")
 _ENV_VAR = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
@@ -153,7 +153,7 @@ def _listing(names: Iterable[str]) -> str:
     return ", ".join(names[:_SHOWN]) + (f" and {more} more" if more > 0 else "")
 
 
-def is_python_package(conda_name: str) -> bool:
+def _is_python_package(conda_name: str) -> bool:
     """Whether a conda package is (probably) a Python distribution pip could replace."""
     if conda_name in _NOT_PYTHON or conda_name.endswith(_NOT_PYTHON_SUFFIXES):
         return False
@@ -303,7 +303,7 @@ def _installs(env: EnvFile) -> list[PipEntry]:
 def _check_constraints(env: EnvFile, names: NameMap) -> Iterator[Finding]:
     if not _installs(env):
         return
-    python_deps = [d for d in env.conda if is_python_package(d.name)]
+    python_deps = [d for d in env.conda if _is_python_package(d.name)]
     constraint_files = [i for i in env.includes if i.constraint]
     if not constraint_files:
         if python_deps:
