@@ -386,7 +386,13 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     sys.stdout.write(lint_json(results, errors) if args.format == "json" else lint_text(results))
     if errors:
         return EXIT_ERROR
-    return _exit_code([f for _, findings in results for f in findings], args.fail_on)
+    # The settings file's overrides and ignores name audit codes, not lint's:
+    # only --fail-on applies here, through the one place that maps it.
+    from .config import Config
+    from .policy import apply_policy
+
+    outcome = apply_policy([f for _, fs in results for f in fs], Config(), fail_on=args.fail_on)
+    return EXIT_FINDINGS if outcome.failing() else EXIT_OK
 
 
 COMMANDS = {
