@@ -231,8 +231,8 @@ def _conda_ref(entry: PipEntry, dep: CondaDep, env: EnvFile) -> str:
 
 
 def _check_conda_and_pip(env: EnvFile, names: NameMap) -> Iterator[Finding]:
-    """A package named on both sides: one finding per pip line, under the
-    code of the worst thing it does."""
+    """A package named on both sides: one finding per pip line and conda
+    spec of the same package, under the code of the worst thing it does."""
     conda_by_pypi = _by_pypi_name(env, names)
     for entry in env.pip:
         if entry.name is None or entry.kind is PipKind.OPTION:
