@@ -17,15 +17,16 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import ReconcileError
+from .pipeline import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, error_text
+from .pipeline import exit_code as _exit_code
 
 if TYPE_CHECKING:
     from .graph import Graph
-    from .models import Finding
+    from .models import Depth, Finding
     from .plan import Plan
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON = ("error", "warning", "info", "never")
 
 
@@ -46,6 +47,12 @@ def _add_prefix_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reconcile",
@@ -64,6 +71,17 @@ def build_parser() -> argparse.ArgumentParser:
         choices=FAIL_ON,
         default="error",
         help="exit 1 when a finding of this severity or worse exists (default: error)",
+    )
+    audit.add_argument(
+        "--all",
+        action="store_true",
+        help="audit every conda env on this machine, one row each; exit code of the worst",
+    )
+    audit.add_argument(
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="with --all: envs audited at once (default: CPUs)",
     )
 
     graph = sub.add_parser("graph", help="print the unified conda+pip installed graph")
@@ -111,28 +129,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(args: argparse.Namespace) -> Graph:
-    from .discover import discover, locate_prefix
-    from .graph import build_graph
+def _depth(args: argparse.Namespace) -> Depth:
     from .models import Depth
-    from .names import NameMap
+
+    return Depth.QUICK if args.quick else Depth.DEEP if args.deep else Depth.DEFAULT
+
+
+def _load(args: argparse.Namespace) -> Graph:
+    from .discover import locate_prefix
+    from .pipeline import load_graph
 
     prefix = locate_prefix(args.prefix, args.name)
-    depth = Depth.QUICK if args.quick else Depth.DEEP if args.deep else Depth.DEFAULT
-    names = NameMap.bundled()
-    if args.name_map:
-        names = names.merged(NameMap.from_file(args.name_map))
-    state = discover(prefix, depth=depth)
-    return build_graph(state, names)
-
-
-def _exit_code(findings: Sequence[Finding], fail_on: str) -> int:
-    from .models import Severity
-
-    if fail_on == "never":
-        return EXIT_OK
-    threshold = Severity.from_label(fail_on)
-    return EXIT_FINDINGS if any(f.severity >= threshold for f in findings) else EXIT_OK
+    return load_graph(prefix, depth=_depth(args), name_map_file=args.name_map)
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:
@@ -151,13 +159,30 @@ def _cmd_graph(args: argparse.Namespace) -> int:
 
 def _cmd_audit(args: argparse.Namespace) -> int:
     from . import render
-    from .check import check
+    from .pipeline import audit_findings
 
+    if args.all:
+        return _audit_all(args)
+    if args.jobs:
+        raise ReconcileError("--jobs goes with --all")
     graph = _load(args)
-    findings = check(graph)
+    findings = audit_findings(graph)
     out = render.audit_json if args.format == "json" else render.audit_text
     sys.stdout.write(out(graph, findings))
     return _exit_code(findings, args.fail_on)
+
+
+def _audit_all(args: argparse.Namespace) -> int:
+    from . import render
+    from .discover.locate import list_environments
+    from .fleet import FleetOptions, run_fleet
+
+    if args.prefix or args.name:
+        raise ReconcileError("--all audits every env found: give no PREFIX and no -n")
+    options = FleetOptions(depth=_depth(args), name_map_file=args.name_map, fail_on=args.fail_on)
+    report = run_fleet(list_environments(), options, jobs=args.jobs or os.cpu_count() or 1)
+    sys.stdout.write((render.fleet_json if args.format == "json" else render.fleet_text)(report))
+    return report.exit_code
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -308,8 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"reconcile: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:
-        where = f" {exc.filename!r}" if exc.filename else ""
-        print(f"reconcile: error: cannot read{where}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"reconcile: error: {error_text(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
