@@ -356,3 +356,30 @@ def test_bad_name_map_is_one_error_not_one_per_env(
     out, err = capsys.readouterr()
     assert (code, out) == (2, "")
     assert str(bad) in _one_line_error(err)
+
+
+def test_readme_shows_audit_all_as_it_is(
+    lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's --all block is the real output, for its envs under /tmp/ci
+    (compared with runs of spaces folded, since the column width follows the path)."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = readme.split("$ reconcile audit --all ", 1)[1].split("$ echo $?", 1)[0]
+    shown = block.split("\n", 1)[1]
+    envs, home = tmp_path / "envs", tmp_path / "home"
+    (home / ".conda").mkdir(parents=True)
+    (home / ".conda" / "environments.txt").write_text(f"{tmp_path / 'old-project-env'}\n")
+    envs.mkdir()
+    for name in SCENARIOS[:4]:  # the README's four: all but conda-file-missing
+        (envs / name).symlink_to(lab.prefix(name))
+    for var in _MACHINE_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("CONDA_ENVS_PATH", str(envs))
+    assert main(["audit", "--all", "--jobs", "1"]) == 1
+    out = capsys.readouterr().out.replace(str(tmp_path), "/tmp/ci")
+
+    def fold(text: str) -> list[str]:
+        return [" ".join(line.split()) for line in text.splitlines()]
+
+    assert fold(out) == fold(shown)
