@@ -63,6 +63,8 @@ class EnvAudit:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class FleetReport:
+    """Every env's :class:`EnvAudit`, in the listing's order."""
+
     options: FleetOptions
     envs: tuple[EnvAudit, ...]
     #: environments.txt lines whose folder no longer exists (not audited)
