@@ -17,16 +17,17 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import ReconcileError
+from .pipeline import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, error_text
 
 if TYPE_CHECKING:
     from .config import Config
     from .graph import Graph
-    from .models import Finding
+    from .models import Depth, Finding
     from .plan import Plan
+    from .policy import Outcome
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FAIL_ON = ("error", "warning", "info", "never")  # as config.FAIL_ON, which is not imported early
 
 
@@ -57,6 +58,12 @@ def _add_config_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="reconcile",
@@ -82,6 +89,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     known.add_argument(
         "--write-baseline", metavar="FILE", help="record today's findings as the baseline"
+    )
+    audit.add_argument(
+        "--all",
+        action="store_true",
+        help="audit every conda env on this machine, one row each; exit code of the worst",
+    )
+    audit.add_argument(
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="with --all: envs audited at once (default: CPUs)",
     )
 
     graph = sub.add_parser("graph", help="print the unified conda+pip installed graph")
@@ -134,39 +152,44 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument(
         "--fail-on",
         choices=FAIL_ON,
-        default="error",
-        help="exit 1 when a finding of this severity or worse exists (default: error)",
+        help="exit 1 when a finding of this severity or worse exists "
+        "(default: the settings' fail-on, else error)",
     )
     lint.add_argument(
         "--name-map", metavar="FILE", help="conda<TAB>pypi pairs that override the bundled table"
     )
+    _add_config_arg(lint)
     return parser
 
 
 def _settings(args: argparse.Namespace) -> Config:
     """The settings file's contents (``--config``, or found upward from here)."""
-    from .check import CODES
     from .config import load_config
 
-    return load_config(getattr(args, "config", None), codes=CODES)
+    return load_config(getattr(args, "config", None), codes=_all_codes)
+
+
+def _all_codes() -> list[str]:
+    """Audit's and lint's finding codes: one settings file serves both."""
+    from .check import CODES
+    from .lint import LINT
+
+    return [*CODES, *LINT]
+
+
+def _depth(args: argparse.Namespace) -> Depth:
+    from .models import Depth
+
+    return Depth.QUICK if args.quick else Depth.DEEP if args.deep else Depth.DEFAULT
 
 
 def _load(args: argparse.Namespace, config: Config | None = None) -> Graph:
-    from .discover import discover, locate_prefix
-    from .graph import build_graph
-    from .models import Depth
-    from .names import NameMap
+    from .discover import locate_prefix
+    from .pipeline import load_graph
 
     config = config if config is not None else _settings(args)
     prefix = locate_prefix(args.prefix, args.name)
-    depth = Depth.QUICK if args.quick else Depth.DEEP if args.deep else Depth.DEFAULT
-    names = NameMap.bundled()
-    if config.name_map:  # the settings file, then --name-map over it
-        names = names.merged(NameMap.from_pairs(config.name_map, str(config.path)))
-    if args.name_map:
-        names = names.merged(NameMap.from_file(args.name_map))
-    state = discover(prefix, depth=depth)
-    return build_graph(state, names)
+    return load_graph(prefix, depth=_depth(args), name_map_file=args.name_map, config=config)
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:
@@ -185,21 +208,20 @@ def _cmd_graph(args: argparse.Namespace) -> int:
 
 def _cmd_audit(args: argparse.Namespace) -> int:
     from . import render
-    from .check import check
-    from .policy import apply_policy, baseline_json, parse_baseline
+    from .pipeline import audit_outcome
+    from .policy import baseline_json, parse_baseline
 
+    if args.all:
+        return _audit_all(args)
+    if args.jobs:
+        raise ReconcileError("--jobs goes with --all")
     config = _settings(args)
     baseline = None
     if args.baseline:
         baseline = parse_baseline(_read_text(args.baseline), args.baseline)
     graph = _load(args, config)
-    findings = check(graph)
-    outcome = apply_policy(
-        findings,
-        config,
-        fail_on=args.fail_on,
-        baseline=baseline,
-        baseline_source=args.baseline,
+    outcome = audit_outcome(
+        graph, config, fail_on=args.fail_on, baseline=baseline, baseline_source=args.baseline
     )
     if args.write_baseline:
         _write_text(args.write_baseline, baseline_json(outcome.findings))
@@ -230,6 +252,27 @@ def _write_text(path: str, content: str) -> None:
             fh.write(content)
     except OSError as exc:
         raise ReconcileError(f"cannot write {path!r}: {exc.strerror or exc}") from exc
+
+
+def _audit_all(args: argparse.Namespace) -> int:
+    from . import render
+    from .discover.locate import list_environments
+    from .fleet import FleetOptions, run_fleet
+
+    if args.prefix or args.name:
+        raise ReconcileError("--all audits every env found: give no PREFIX and no -n")
+    if args.baseline or args.write_baseline:
+        raise ReconcileError("a baseline belongs to one env: not with --all")
+    config = _settings(args)
+    options = FleetOptions(
+        depth=_depth(args),
+        name_map_file=args.name_map,
+        fail_on=args.fail_on or config.fail_on or "error",
+        config=config,
+    )
+    report = run_fleet(list_environments(), options, jobs=args.jobs or os.cpu_count() or 1)
+    sys.stdout.write((render.fleet_json if args.format == "json" else render.fleet_text)(report))
+    return report.exit_code
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -362,12 +405,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 def _cmd_lint(args: argparse.Namespace) -> int:
     from .lint import lint, load_for_lint
-    from .names import NameMap
+    from .pipeline import name_map
+    from .policy import apply_policy
     from .render_lint import lint_json, lint_text
 
-    names = NameMap.bundled()
-    if args.name_map:
-        names = names.merged(NameMap.from_file(args.name_map))
+    config = _settings(args)
+    names = name_map(args.name_map, config)
+    outcomes: list[Outcome] = []
     results: list[tuple[str, tuple[Finding, ...]]] = []
     errors: list[tuple[str, str]] = []
     for path in args.files:
@@ -380,19 +424,16 @@ def _cmd_lint(args: argparse.Namespace) -> int:
         except OSError as exc:
             errors.append((path, f"cannot read {path!r}: {exc.strerror or exc}"))
         else:
-            results.append((path, lint(env, names)))
+            # The settings' overrides and ignores apply to lint's codes too.
+            outcome = apply_policy(lint(env, names), config, fail_on=args.fail_on)
+            outcomes.append(outcome)
+            results.append((path, outcome.findings))
     for _, message in errors:
         print(f"reconcile: error: {message}", file=sys.stderr)
     sys.stdout.write(lint_json(results, errors) if args.format == "json" else lint_text(results))
     if errors:
         return EXIT_ERROR
-    # The settings file's overrides and ignores name audit codes, not lint's:
-    # only --fail-on applies here, through the one place that maps it.
-    from .config import Config
-    from .policy import apply_policy
-
-    outcome = apply_policy([f for _, fs in results for f in fs], Config(), fail_on=args.fail_on)
-    return EXIT_FINDINGS if outcome.failing() else EXIT_OK
+    return EXIT_FINDINGS if any(o.failing() for o in outcomes) else EXIT_OK
 
 
 COMMANDS = {
@@ -417,8 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"reconcile: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:
-        where = f" {exc.filename!r}" if exc.filename else ""
-        print(f"reconcile: error: cannot read{where}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"reconcile: error: {error_text(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130

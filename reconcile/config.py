@@ -32,7 +32,7 @@ import datetime as dt
 import difflib
 import os
 import sys
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,11 +118,15 @@ def find_config(start: Path) -> Path | None:
 
 
 def load_config(
-    explicit: str | None, cwd: str | None = None, *, codes: Collection[str] = ()
+    explicit: str | None,
+    cwd: str | None = None,
+    *,
+    codes: Callable[[], Collection[str]] = tuple,
 ) -> Config:
     """Settings from ``explicit`` (``--config``), or found from ``cwd`` upward.
 
-    ``codes`` are the finding codes a severity override or ignore may name.
+    ``codes()`` gives the finding codes a severity override or ignore may
+    name; it is called only when there is a file to check.
     """
     if explicit is not None:
         path = Path(explicit)
@@ -137,7 +141,7 @@ def load_config(
             return Config()
         path = found
         table = _table(path) or {}
-    return _validate(path, table, codes)
+    return _validate(path, table, codes())
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -16,6 +16,7 @@ __all__ = [
     "EnvironmentNotFound",
     "InvalidNameMap",
     "NoActiveEnvironment",
+    "NoEnvironments",
     "PrefixNotFound",
     "ReconcileError",
 ]
@@ -52,6 +53,15 @@ class NoActiveEnvironment(ReconcileError):
             "no prefix given and no active environment (CONDA_PREFIX is not set); "
             "pass a path or -n NAME"
         )
+
+
+class NoEnvironments(ReconcileError):
+    """``audit --all`` found no environment anywhere."""
+
+    def __init__(self, searched: Sequence[Path]) -> None:
+        self.searched = tuple(searched)
+        places = ", ".join(str(p) for p in self.searched)
+        super().__init__(f"no conda environments found; searched: {places}")
 
 
 class InvalidNameMap(ReconcileError):

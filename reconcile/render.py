@@ -1,7 +1,8 @@
 """Stage 4: render results as strings.  Renderers never print or exit.
 
-Formats: ``text`` for people; ``json`` (schema ``reconcile.audit/1`` and
-``reconcile.graph/1``) for machines; ``dot`` and ``mermaid`` for the graph.
+Formats: ``text`` for people; ``json`` (schemas ``reconcile.audit/1``,
+``reconcile.fleet/1``, ``reconcile.graph/1``, ``reconcile.plan/1``) for machines;
+``dot`` and ``mermaid`` for the graph.
 """
 
 from __future__ import annotations
@@ -9,20 +10,26 @@ from __future__ import annotations
 import json
 import shlex
 from collections import Counter
-from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .graph import Graph, Node
 from .models import Depth, Finding, Severity
+from .pipeline import summary
 from .plan import CONSTRAINTS, Plan, Step
 from .policy import Outcome, fingerprint
 
+if TYPE_CHECKING:
+    from .fleet import EnvAudit, FleetReport
+
 __all__ = [
     "AUDIT_SCHEMA",
+    "FLEET_SCHEMA",
     "GRAPH_SCHEMA",
     "audit_json",
     "audit_text",
+    "fleet_json",
+    "fleet_text",
     "graph_dot",
     "graph_json",
     "graph_mermaid",
@@ -36,9 +43,7 @@ AUDIT_SCHEMA = "reconcile.audit/1"
 GRAPH_SCHEMA = "reconcile.graph/1"
 
 
-def _counts(findings: Iterable[Finding]) -> dict[str, int]:
-    c = Counter(f.severity for f in findings)
-    return {s.label: c.get(s, 0) for s in sorted(Severity, reverse=True)}
+_counts = summary
 
 
 def checked_summary(graph: Graph) -> str:
@@ -211,6 +216,98 @@ def audit_json(graph: Graph, outcome: Outcome) -> str:
         "policy": outcome.to_dict(),
     }
     return json.dumps(doc, indent=2, sort_keys=False, default=str) + "\n"
+
+
+# --------------------------------------------------------------------------
+# every env of the machine (audit --all)
+
+FLEET_SCHEMA = "reconcile.fleet/1"
+
+
+def _worst_line(env: EnvAudit) -> str:
+    if env.error is not None:
+        return f"not audited: {env.error}"
+    w = env.worst
+    return "-" if w is None else f"[{w.severity.label}] {w.code} {w.package}: {w.message}"
+
+
+def _fleet_tally(report: FleetReport) -> str:
+    kinds = Counter(
+        "not audited"
+        if e.summary is None
+        else "with errors"
+        if e.summary["error"]
+        else "with warnings only"
+        if e.summary["warning"]
+        else "without errors or warnings"
+        for e in report.envs
+    )
+    order = ("with errors", "with warnings only", "without errors or warnings", "not audited")
+    return ", ".join(f"{kinds[k]} {k}" for k in order if kinds[k])
+
+
+def fleet_text(report: FleetReport) -> str:
+    """One row per env: its path, error and warning counts, and its worst finding."""
+    opts = report.options
+    rows = [
+        (e.prefix, "-", "-", _worst_line(e))
+        if e.summary is None
+        else (e.prefix, str(e.summary["error"]), str(e.summary["warning"]), _worst_line(e))
+        for e in report.envs
+    ]
+    width = max(len("ENV"), *(len(r[0]) for r in rows))
+    lines = [
+        f"reconcile audit of {_plural(len(rows), 'environment')}"
+        f" (depth {opts.depth.value}, --fail-on {opts.fail_on})",
+        "",
+        f"{'ENV':<{width}}  ERRORS  WARNINGS  WORST FINDING",
+    ]
+    lines += [f"{env:<{width}}  {err:>6}  {warn:>8}  {worst}" for env, err, warn, worst in rows]
+    lines.append("")
+    for path in report.gone:
+        lines.append(f"gone: {path} (listed in environments.txt, no longer exists)")
+    lines.append(f"{_fleet_tally(report)}; exit code {report.exit_code}")
+    return "\n".join(lines) + "\n"
+
+
+def fleet_json(report: FleetReport) -> str:
+    """``reconcile.fleet/1``: each env's ``summary`` is the one its own audit's
+    JSON (``reconcile.audit/1``) would carry."""
+    envs = report.envs
+    doc = {
+        "schema": FLEET_SCHEMA,
+        "reconcile_version": __version__,
+        "depth": report.options.depth.value,
+        "fail_on": report.options.fail_on,
+        "environments": [
+            {
+                "prefix": e.prefix,
+                "exit_code": e.exit_code,
+                "summary": None if e.summary is None else dict(e.summary),
+                "worst": None
+                if e.worst is None
+                else {
+                    "code": e.worst.code,
+                    "severity": e.worst.severity.label,
+                    "package": e.worst.package,
+                    "message": e.worst.message,
+                },
+                "error": e.error,
+            }
+            for e in envs
+        ],
+        "gone": list(report.gone),
+        "summary": {
+            "environments": len(envs),
+            "not_audited": sum(e.summary is None for e in envs),
+            **{
+                label: sum(e.summary[label] for e in envs if e.summary is not None)
+                for label in _counts(())
+            },
+        },
+        "exit_code": report.exit_code,
+    }
+    return json.dumps(doc, indent=2) + "\n"
 
 
 # --------------------------------------------------------------------------

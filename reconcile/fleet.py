@@ -1,0 +1,138 @@
+"""Audit every environment on the machine: ``reconcile audit --all``.
+
+Which envs: :func:`reconcile.discover.locate.list_environments`.  Each is
+audited by the very pipeline a single audit runs (:mod:`reconcile.pipeline`),
+in a pool of processes: reading a prefix is file I/O plus pure-Python parsing,
+so threads would wait on each other for the GIL.  A worker sends back a small
+:class:`EnvAudit` (counts, the worst finding, the exit code, or the one line
+that says why the env could not be audited), never the graph.  An env that
+cannot be read is a row like any other and does not stop the rest.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .config import Config
+from .errors import NoEnvironments, ReconcileError
+from .pipeline import (
+    EXIT_ERROR,
+    EXIT_OK,
+    audit_outcome,
+    error_text,
+    exit_code,
+    load_graph,
+    name_map,
+    summary,
+)
+
+if TYPE_CHECKING:
+    from .discover.locate import Environments
+    from .models import Depth, Finding
+
+__all__ = ["EnvAudit", "FleetOptions", "FleetReport", "audit_env", "run_fleet"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FleetOptions:
+    """The options of a single audit, applied to every env."""
+
+    depth: Depth
+    name_map_file: str | None = None
+    fail_on: str = "error"
+    config: Config = field(default_factory=Config)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EnvAudit:
+    """One env's result: what a single ``reconcile audit PREFIX`` would conclude."""
+
+    prefix: str
+    exit_code: int
+    #: findings by severity label, as in the single audit's JSON; None if not audited
+    summary: Mapping[str, int] | None = field(default=None, hash=False)
+    #: the first of the most severe findings, without its evidence
+    worst: Finding | None = None
+    #: why the env could not be audited (then ``exit_code`` is EXIT_ERROR)
+    error: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FleetReport:
+    """Every env's :class:`EnvAudit`, in the listing's order."""
+
+    options: FleetOptions
+    envs: tuple[EnvAudit, ...]
+    #: environments.txt lines whose folder no longer exists (not audited)
+    gone: tuple[str, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        """The worst env's exit code: an env that could not be read (2) wins."""
+        return max((e.exit_code for e in self.envs), default=EXIT_OK)
+
+
+def audit_env(prefix: str, options: FleetOptions) -> EnvAudit:
+    """Audit one env the way ``reconcile audit PREFIX`` does; never raises for
+    a bad env (set ``RECONCILE_DEBUG`` to let a bug's exception through)."""
+    from .models import Finding
+
+    try:
+        graph = load_graph(
+            Path(prefix),
+            depth=options.depth,
+            name_map_file=options.name_map_file,
+            config=options.config,
+        )
+        outcome = audit_outcome(graph, options.config, fail_on=options.fail_on)
+    except Exception as exc:
+        if not isinstance(exc, (ReconcileError, OSError)) and os.environ.get("RECONCILE_DEBUG"):
+            raise
+        return EnvAudit(prefix=prefix, exit_code=EXIT_ERROR, error=error_text(exc))
+    findings = outcome.findings
+    worst = max(findings, key=lambda f: f.severity, default=None)  # the first of the worst
+    return EnvAudit(
+        prefix=prefix,
+        exit_code=exit_code(outcome),
+        summary=summary(findings),
+        worst=None
+        if worst is None
+        else Finding(
+            code=worst.code, severity=worst.severity, package=worst.package, message=worst.message
+        ),
+    )
+
+
+def run_fleet(envs: Environments, options: FleetOptions, *, jobs: int) -> FleetReport:
+    """Audit every env of ``envs``, ``jobs`` at a time, in the listing's order.
+
+    Raises :class:`~reconcile.errors.NoEnvironments` when there is none, and
+    the name map's own error (once, here, not once per env) when it is bad.
+    """
+    if not envs.prefixes:
+        raise NoEnvironments(envs.searched)
+    name_map(
+        options.name_map_file, options.config
+    )  # a bad --name-map is a usage error, not N failed rows
+    prefixes = [str(p) for p in envs.prefixes]
+    workers = max(1, min(jobs, len(prefixes)))
+    if workers == 1:
+        results = [audit_env(p, options) for p in prefixes]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(audit_env, p, options) for p in prefixes]
+            results = [_result(p, f) for p, f in zip(prefixes, futures, strict=True)]
+    return FleetReport(options=options, envs=tuple(results), gone=tuple(map(str, envs.gone)))
+
+
+def _result(prefix: str, future: Future[EnvAudit]) -> EnvAudit:
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:  # the worker was killed (out of memory, a signal)
+        return EnvAudit(prefix=prefix, exit_code=EXIT_ERROR, error=f"worker process died: {exc}")

@@ -1,0 +1,105 @@
+"""The audit of one prefix, as functions every caller shares.
+
+    load_graph (discover -> build_graph) -> audit_outcome (check -> policy) -> exit_code
+
+The CLI runs these for one prefix and the fleet (``audit --all``) for each env in
+a worker process, so an env audited either way gives the same findings and the
+same exit code.  Nothing here prints or exits.  Heavy imports stay inside the
+functions: importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import ReconcileError
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .graph import Graph
+    from .models import Depth, Finding
+    from .names import NameMap
+    from .policy import BaselineEntry, Outcome
+
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_FINDINGS",
+    "EXIT_OK",
+    "audit_outcome",
+    "error_text",
+    "exit_code",
+    "load_graph",
+    "name_map",
+    "summary",
+]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def name_map(path: str | None, config: Config | None = None) -> NameMap:
+    """The bundled conda↔PyPI table, then the settings' pairs over it, then the
+    pairs in the file ``path`` (``--name-map``) over both."""
+    from .names import NameMap
+
+    names = NameMap.bundled()
+    if config is not None and config.name_map:
+        names = names.merged(NameMap.from_pairs(config.name_map, str(config.path)))
+    return names.merged(NameMap.from_file(path)) if path else names
+
+
+def load_graph(
+    prefix: Path, *, depth: Depth, name_map_file: str | None, config: Config | None = None
+) -> Graph:
+    """Read ``prefix`` (the only step that touches it) and join it into one graph."""
+    from .discover import discover
+    from .graph import build_graph
+
+    return build_graph(discover(prefix, depth=depth), name_map(name_map_file, config))
+
+
+def audit_outcome(
+    graph: Graph,
+    config: Config,
+    *,
+    fail_on: str | None = None,
+    baseline: Sequence[BaselineEntry] | None = None,
+    baseline_source: str | None = None,
+) -> Outcome:
+    """Every check on ``graph``, then the settings and baseline
+    (:func:`reconcile.policy.apply_policy`): what an audit reports and exits on."""
+    from .check import check
+    from .policy import apply_policy
+
+    return apply_policy(
+        check(graph),
+        config,
+        fail_on=fail_on,
+        baseline=baseline,
+        baseline_source=baseline_source,
+    )
+
+
+def exit_code(outcome: Outcome) -> int:
+    """``EXIT_FINDINGS`` if a new finding is at or above the outcome's fail-on."""
+    return EXIT_FINDINGS if outcome.failing() else EXIT_OK
+
+
+def summary(findings: Iterable[Finding]) -> dict[str, int]:
+    """How many findings of each severity, worst first, every label present."""
+    from .models import Severity
+
+    counts = Counter(f.severity for f in findings)
+    return {s.label: counts.get(s, 0) for s in sorted(Severity, reverse=True)}
+
+
+def error_text(exc: Exception) -> str:
+    """The one line that reports an error that stopped an audit."""
+    if isinstance(exc, ReconcileError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        where = f" {exc.filename!r}" if exc.filename else ""
+        return f"cannot read{where}: {exc.strerror or exc}"
+    return f"internal error: {type(exc).__name__}: {exc}"
