@@ -58,7 +58,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="report every conflict between conda and pip")
     _add_prefix_args(audit)
-    audit.add_argument("--format", choices=("text", "json"), default="text")
+    audit.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "junit", "github"),
+        default="text",
+        help="sarif: GitHub code scanning; junit: GitLab, Jenkins; github: workflow annotations",
+    )
+    audit.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the --format report here; the text summary still goes to stdout",
+    )
     audit.add_argument(
         "--fail-on",
         choices=FAIL_ON,
@@ -150,14 +161,37 @@ def _cmd_graph(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from . import render
+    from . import render, render_ci
     from .check import check
 
     graph = _load(args)
     findings = check(graph)
-    out = render.audit_json if args.format == "json" else render.audit_text
-    sys.stdout.write(out(graph, findings))
+    report = {
+        "text": lambda: render.audit_text(graph, findings),
+        "json": lambda: render.audit_json(graph, findings),
+        "sarif": lambda: render_ci.audit_sarif(graph, findings),
+        "junit": lambda: render_ci.audit_junit(graph, findings, args.fail_on),
+        "github": lambda: render_ci.audit_github(graph, findings, args.fail_on),
+    }[args.format]()
+    if args.output:
+        _write_report(args.output, report, graph)
+        sys.stdout.write(render.audit_text(graph, findings))
+    else:
+        sys.stdout.write(report)
     return _exit_code(findings, args.fail_on)
+
+
+def _write_report(path: str, text: str, graph: Graph) -> None:
+    target = os.path.realpath(path)
+    prefix = os.path.realpath(graph.state.prefix)
+    if os.path.commonpath([target, prefix]) == prefix:
+        raise ReconcileError(f"--output {path!r} is inside the audited prefix; reconcile never "
+                             "writes there")  # fmt: skip
+    try:
+        with open(path, "w", encoding="utf-8", errors="replace") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise ReconcileError(f"cannot write {path!r}: {exc.strerror or exc}") from exc
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
