@@ -44,6 +44,7 @@ __all__ = [
     "audit_junit",
     "audit_sarif",
     "evidence_files",
+    "fingerprint",
     "github_escape_data",
     "github_escape_property",
 ]
@@ -197,13 +198,13 @@ def _metadata_file(path: str, code: str, graph: Graph | None) -> Location:
     if dist is None:
         # Debris discovery did not list (no METADATA at all): the folder itself.
         return Location(path, directory=path.endswith(".dist-info"))
-    if dist.kind != "dist-info" and dist.kind != "egg-info":
+    if dist.kind not in ("dist-info", "egg-info"):
         return Location(path)  # an egg-info file or an egg-link: a file already
     wanted = ("METADATA", "RECORD", "INSTALLER") if dist.kind == "dist-info" else ("PKG-INFO",)
     if code == "editable-install":
-        wanted = ("direct_url.json", *wanted)
+        wanted = ("direct_url.json", *wanted)  # PEP 610: where it points
     for name in wanted:
-        if name in dist.members or (name == "PKG-INFO" and not dist.members):
+        if name in dist.members:
             return Location(f"{path}/{name}")
     return Location(path, directory=True)
 
@@ -219,7 +220,7 @@ def _dist_at(graph: Graph, path: str) -> InstalledDist | None:
     return None
 
 
-def _identity(finding: Finding, primary: Location | None) -> list[str]:
+def _identity(finding: Finding) -> list[str]:
     """What tells this finding apart from others of its code and package, and
     stays the same from run to run (no counts, no installed versions)."""
     ev = finding.evidence
@@ -239,15 +240,14 @@ def _identity(finding: Finding, primary: Location | None) -> list[str]:
         parts.append("spec-name=" + spec_name(ev["spec"]))
     if isinstance(ev.get("requirement"), str):
         parts.append("requires=" + canonicalize_name(spec_name(ev["requirement"])))
-    if finding.code == "duplicate-distribution" and primary is not None:
-        parts.append(posixpath.dirname(primary.path.split(".dist-info")[0]))
+    if finding.code == "duplicate-distribution" and isinstance(ev.get("paths"), list):
+        parts.append(posixpath.dirname(str(ev["paths"][0])))  # the site-packages
     return parts
 
 
-def fingerprint(finding: Finding, graph: Graph | None = None) -> str:
+def fingerprint(finding: Finding) -> str:
     """A digest of code, package and the stable part of the evidence."""
-    files = evidence_files(finding, graph)
-    parts = [finding.code, finding.package, *_identity(finding, files[0] if files else None)]
+    parts = [finding.code, finding.package, *_identity(finding)]
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -282,10 +282,10 @@ def _rule(code: str, codes: Mapping[str, tuple[Severity, str]]) -> dict[str, Any
 
 
 def _artifact(loc: Location, prefix: str | None) -> dict[str, Any]:
-    path = loc.path + ("/" if loc.directory and not loc.path.endswith("/") else "")
-    if os.path.isabs(path):
-        return {"uri": Path(path).as_uri() + ("/" if loc.directory else "")}
-    uri = quote(path, safe="/")
+    slash = "/" if loc.directory else ""  # RFC 3986: a folder's URI ends with a slash
+    if os.path.isabs(loc.path):
+        return {"uri": Path(loc.path).as_uri().rstrip("/") + slash}
+    uri = quote(loc.path.rstrip("/"), safe="/") + slash
     return {"uri": uri, "uriBaseId": PREFIX_BASE} if prefix is not None else {"uri": uri}
 
 
@@ -303,7 +303,7 @@ def _result(
 ) -> dict[str, Any]:
     files = evidence_files(finding, graph)
     primary = files[0] if files else Location("", directory=True)  # the prefix itself
-    digest = fingerprint(finding, graph)
+    digest = fingerprint(finding)
     result: dict[str, Any] = {
         "ruleId": finding.code,
         "ruleIndex": index,

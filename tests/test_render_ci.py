@@ -355,3 +355,12 @@ def test_evidence_files_per_kind_of_finding():
         ("sp/six-2.dist-info", True),
         ("sp/six-1.dist-info", True),
     ]
+
+
+def test_every_code_has_help_saying_what_to_do():
+    from reconcile.render_ci import HELP
+
+    assert set(HELP) == set(CODES)
+    doc = json.loads(audit_sarif(None, ()))
+    for rule in doc["runs"][0]["tool"]["driver"]["rules"]:
+        assert rule["help"]["text"].startswith(HELP[rule["id"]])
