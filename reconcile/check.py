@@ -407,6 +407,7 @@ def _check_pip_dependencies(graph: Graph) -> Iterator[Finding]:
                 severity,
                 requirement=str(req),
                 requirer_installed_by=source.installed_by,
+                path=dist.path,  # the METADATA holding the Requires-Dist
             )
             continue
         version_text = target.version
@@ -427,6 +428,7 @@ def _check_pip_dependencies(graph: Graph) -> Iterator[Finding]:
                 installed_version=version_text,
                 provided_by=provider,
                 requirer_installed_by=source.installed_by,
+                path=dist.path,
             )
 
 

@@ -76,7 +76,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="report every conflict between conda and pip")
     _add_prefix_args(audit)
-    audit.add_argument("--format", choices=("text", "json"), default="text")
+    audit.add_argument(
+        "--format",
+        choices=("text", "json", "sarif", "junit", "github"),
+        default="text",
+        help="sarif: GitHub code scanning; junit: GitLab, Jenkins; github: workflow annotations",
+    )
+    audit.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the --format report here; the text summary still goes to stdout",
+    )
     audit.add_argument(
         "--fail-on",
         choices=FAIL_ON,
@@ -207,7 +218,7 @@ def _cmd_graph(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from . import render
+    from . import render, render_ci
     from .pipeline import audit_outcome
     from .policy import baseline_json, parse_baseline
 
@@ -230,8 +241,20 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             f"{args.write_baseline}",
             file=sys.stderr,
         )
-    out = render.audit_json if args.format == "json" else render.audit_text
-    sys.stdout.write(out(graph, outcome))
+    findings, fail_on = outcome.findings, outcome.fail_on
+    known = outcome.known if outcome.baseline is not None else None
+    report = {
+        "text": lambda: render.audit_text(graph, outcome),
+        "json": lambda: render.audit_json(graph, outcome),
+        "sarif": lambda: render_ci.audit_sarif(graph, findings, known=known),
+        "junit": lambda: render_ci.audit_junit(graph, findings, fail_on, known=known),
+        "github": lambda: render_ci.audit_github(graph, findings, fail_on, known=known),
+    }[args.format]()
+    if args.output:
+        _write_report(args.output, report, graph)
+        sys.stdout.write(render.audit_text(graph, outcome))
+    else:
+        sys.stdout.write(report)
     if args.write_baseline:
         return EXIT_OK  # recording today's findings accepts them
     return EXIT_FINDINGS if outcome.failing() else EXIT_OK
@@ -273,6 +296,19 @@ def _audit_all(args: argparse.Namespace) -> int:
     report = run_fleet(list_environments(), options, jobs=args.jobs or os.cpu_count() or 1)
     sys.stdout.write((render.fleet_json if args.format == "json" else render.fleet_text)(report))
     return report.exit_code
+
+
+def _write_report(path: str, text: str, graph: Graph) -> None:
+    target = os.path.realpath(path)
+    prefix = os.path.realpath(graph.state.prefix)
+    if os.path.commonpath([target, prefix]) == prefix:
+        raise ReconcileError(f"--output {path!r} is inside the audited prefix; reconcile never "
+                             "writes there")  # fmt: skip
+    try:
+        with open(path, "w", encoding="utf-8", errors="replace") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise ReconcileError(f"cannot write {path!r}: {exc.strerror or exc}") from exc
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:

@@ -18,13 +18,17 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from . import __version__
 from .config import Config, Ignore
 from .errors import ReconcileError
+from .graph import spec_name
 from .models import Finding, Severity
 
 __all__ = [
@@ -40,9 +44,6 @@ __all__ = [
 
 BASELINE_SCHEMA = "reconcile.baseline/1"
 
-#: Evidence keys that identify a problem; everything else may drift between runs.
-_IDENTITY = ("conda_record", "spec", "kind", "requirement", "path", "owners", "renamed")
-
 
 class InvalidBaseline(ReconcileError):
     """A baseline file that is not one reconcile wrote."""
@@ -53,15 +54,38 @@ class InvalidBaseline(ReconcileError):
         super().__init__(f"baseline {source}: {reason}")
 
 
-def fingerprint(finding: Finding) -> str:
-    """A short, stable id of the problem a finding reports (see the module docstring)."""
-    from packaging.utils import canonicalize_name
+def _identity(finding: Finding) -> list[str]:
+    """What tells this finding apart from others of its code and package, and
+    stays the same from run to run (no counts, no installed versions)."""
+    ev = finding.evidence
+    parts: list[str] = []
+    if finding.code in ("stale-dist-info", "invalid-record"):
+        # The broken file is the finding.
+        paths = ev.get("paths") or [ev.get("path", "")]
+        parts.extend(sorted(str(p) for p in paths))
+    elif "file" in ev:
+        parts.append(str(ev["file"]))  # not the line: lines move when a file is edited
+    for key in ("site_packages", "kind", "renamed"):
+        if isinstance(ev.get(key), str):
+            parts.append(f"{key}={ev[key]}")
+    if isinstance(ev.get("owners"), list):
+        parts.append("owners=" + ",".join(sorted(map(str, ev["owners"]))))
+    if isinstance(ev.get("spec"), str):
+        parts.append("spec-name=" + spec_name(ev["spec"]))
+    if isinstance(ev.get("requirement"), str):
+        parts.append("requires=" + canonicalize_name(spec_name(ev["requirement"])))
+    if finding.code == "duplicate-distribution" and isinstance(ev.get("paths"), list):
+        parts.append(posixpath.dirname(str(ev["paths"][0])))  # the site-packages
+    return parts
 
-    identity = {k: finding.evidence[k] for k in _IDENTITY if k in finding.evidence}
-    text = json.dumps(
-        [finding.code, canonicalize_name(finding.package), identity], sort_keys=True, default=str
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+def fingerprint(finding: Finding) -> str:
+    """A stable id of the problem a finding reports: a digest of the code, the
+    package and the evidence that names *what* is wrong (see the module docstring).
+
+    The baseline matches on it, and SARIF's ``partialFingerprints`` carry it."""
+    parts = [finding.code, finding.package, *_identity(finding)]
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -80,7 +80,7 @@ def test_json_document_shape(lab, capsys, monkeypatch):
     # No settings file and no baseline: the policy block says so.
     assert doc["policy"]["config"] is None and doc["policy"]["baseline"] is None
     assert doc["policy"]["failing"] == 0 and doc["policy"]["fail_on"] == "error"
-    assert all(len(f["fingerprint"]) == 16 for f in doc["findings"])
+    assert all(len(f["fingerprint"]) == 64 for f in doc["findings"])
 
 
 def test_audit_never_changes_the_prefix(lab, scenario, tree_hash, capsys, monkeypatch):

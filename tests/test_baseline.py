@@ -74,6 +74,7 @@ def test_baseline_fails_only_on_the_new_problem_and_reports_the_fixed_one(
         1 for f in doc["findings"] if f["baseline"] == "new" and f["severity"] == "error"
     )
     assert doc["policy"]["fixed"] == []
+    _ci_formats_agree(capsys, prefix, baseline, doc)
 
     # Fix the old one: six arrives, python-dateutil is whole again.
     _pip(lab, prefix, home, "install", "six")
@@ -86,11 +87,39 @@ def test_baseline_fails_only_on_the_new_problem_and_reports_the_fixed_one(
     assert "1 fixed" in text and "fixed: pip-dependency-unsatisfied python-dateutil" in text
 
 
-def _finding(**evidence) -> Finding:
+def _ci_formats_agree(capsys, prefix: Path, baseline: Path, doc: dict) -> None:
+    """SARIF's baselineState, JUnit's failures and GitHub's levels say what the JSON says."""
+    import xml.etree.ElementTree as ET
+
+    state = {f["fingerprint"]: f["baseline"] for f in doc["findings"]}
+    main(["audit", str(prefix), "--baseline", str(baseline), "--format", "sarif"])
+    results = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    assert {r["partialFingerprints"]["reconcile/v1"]: r["baselineState"] for r in results} == {
+        k: "unchanged" if v == "known" else "new" for k, v in state.items()
+    }
+    main(["audit", str(prefix), "--baseline", str(baseline), "--format", "junit"])
+    root = ET.fromstring(capsys.readouterr().out)
+    failed = {
+        (case.get("classname").removeprefix("reconcile."), case.get("name"))
+        for case in root.iter("testcase")
+        if case.find("failure") is not None
+    }
+    assert failed == {
+        (f["code"], f["package"])
+        for f in doc["findings"]
+        if f["baseline"] == "new" and f["severity"] == "error"
+    }
+    main(["audit", str(prefix), "--baseline", str(baseline), "--format", "github"])
+    lines = capsys.readouterr().out.splitlines()
+    (old,) = [line for line in lines if "python-dateutil" in line]
+    assert old.startswith("::notice ") and "in baseline" in old
+
+
+def _finding(package: str = "Foo_Bar", **evidence) -> Finding:
     return Finding(
         code="missing-file",
         severity=Severity.ERROR,
-        package="Foo_Bar",
+        package=package,
         message=f"{evidence.get('count', 0)} files are missing",
         evidence=evidence,
     )
@@ -101,7 +130,9 @@ def test_fingerprint_ignores_what_drifts_between_runs():
     b = _finding(conda_record="conda-meta/foo-1.0-0.json", count=4, paths=["a", "d"])
     assert fingerprint(a) == fingerprint(b)  # more files gone: the same problem
     c = _finding(conda_record="conda-meta/foo-1.1-0.json", count=3)
-    assert fingerprint(a) != fingerprint(c)  # another record: another problem
+    assert fingerprint(a) == fingerprint(c)  # a rebuilt record, still missing files
+    d = _finding("other", conda_record="conda-meta/other-1.0-0.json", count=3)
+    assert fingerprint(a) != fingerprint(d)  # another package: another problem
 
 
 @pytest.mark.parametrize(
