@@ -44,6 +44,11 @@ def _add_prefix_args(p: argparse.ArgumentParser) -> None:
     depth.add_argument(
         "--deep", action="store_true", help="also compare the sha256 of every conda file"
     )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="parse everything afresh; do not read or write the user cache",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,7 +127,7 @@ def _load(args: argparse.Namespace) -> Graph:
     names = NameMap.bundled()
     if args.name_map:
         names = names.merged(NameMap.from_file(args.name_map))
-    state = discover(prefix, depth=depth)
+    state = discover(prefix, depth=depth, cache=not getattr(args, "no_cache", False))
     return build_graph(state, names)
 
 

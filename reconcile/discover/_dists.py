@@ -31,6 +31,8 @@ from ..models import (
     SitePackages,
     parse_version,
 )
+from . import _cache
+from ._cache import ParseCache
 
 __all__ = ["read_site_packages"]
 
@@ -41,8 +43,9 @@ _MAX_METADATA = 16 * 1024 * 1024  # headers live at the top; a bigger file is ju
 class _Reader:
     """Reads one site-packages folder; collects problems instead of raising."""
 
-    def __init__(self, prefix: str, rel: str) -> None:
+    def __init__(self, prefix: str, rel: str, cache: ParseCache | None = None) -> None:
         self.prefix = prefix
+        self.cache = cache
         self.rel = rel  # prefix-relative (or absolute, outside the prefix)
         self.outside = os.path.isabs(rel)
         self.abs = rel if self.outside else os.path.join(prefix, rel)
@@ -98,7 +101,7 @@ class _Reader:
             name = entry.name
             try:
                 if name.endswith(".dist-info"):
-                    dist = self.dist_info(entry)
+                    dist = self.cached_dist_info(entry) if self.cache else self.dist_info(entry)
                 elif name.endswith(".egg-info"):
                     dist = self.egg_info(entry)
                 elif name.endswith(".egg-link"):
@@ -131,6 +134,22 @@ class _Reader:
         if line is None or not os.path.isabs(line) or dist.direct_url is not None:
             return dist
         return replace(dist, editable_target=line, target_exists=os.path.isdir(line))
+
+    def cached_dist_info(self, entry: os.DirEntry[str]) -> InstalledDist | None:
+        """``dist_info``, or what it returned last time if the folder and
+        every file in it are unchanged (see ``_cache``)."""
+        assert self.cache is not None
+        key = os.path.join(self.abs, entry.name)
+        fingerprint = _cache.folder_fingerprint(key) if entry.is_dir() else None
+        hit = self.cache.dist(key, fingerprint)
+        if hit is not None:
+            dist, problems = hit
+            self.problems.extend(problems)
+            return dist
+        start = len(self.problems)
+        dist = self.dist_info(entry)
+        self.cache.put_dist(key, fingerprint, dist, self.problems[start:])
+        return dist
 
     def dist_info(self, entry: os.DirEntry[str]) -> InstalledDist | None:
         shown = self.relpath(entry.name)
@@ -466,8 +485,11 @@ def _version_from_dirname(dirname: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-def read_site_packages(prefix: str, rel: str) -> tuple[SitePackages, list[ReadProblem]]:
+def read_site_packages(
+    prefix: str, rel: str, cache: ParseCache | None = None
+) -> tuple[SitePackages, list[ReadProblem]]:
     """Read the site-packages at ``rel`` (prefix-relative, or absolute for a
-    folder outside the prefix such as the user site)."""
-    reader = _Reader(prefix, rel)
+    folder outside the prefix such as the user site).  With ``cache``, a
+    dist-info folder unchanged since it was last parsed is not parsed again."""
+    reader = _Reader(prefix, rel, cache)
     return reader.read(), reader.problems
