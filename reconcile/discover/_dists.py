@@ -37,6 +37,7 @@ from ._cache import ParseCache
 __all__ = ["read_site_packages"]
 
 _STALE = "stale-dist-info"
+_CSV_FIELD_LIMIT = csv.field_size_limit()
 _MAX_METADATA = 16 * 1024 * 1024  # headers live at the top; a bigger file is junk
 
 
@@ -318,15 +319,28 @@ class _Reader:
         paths: list[str] = []
         escaped = 0
         text = data.decode("utf-8", "replace")
-        try:
-            rows = list(csv.reader(text.splitlines()))
-        except csv.Error as exc:
-            self.problem(name, shown + "/RECORD", f"malformed RECORD: {exc}")
-            return [], len(data)
-        for row in rows:
-            if not row or not row[0]:
+        lines = text.splitlines()
+        firsts = _record_paths(text, lines)
+        if firsts is None:
+            try:
+                firsts = [row[0] for row in csv.reader(lines) if row]
+            except csv.Error as exc:
+                self.problem(name, shown + "/RECORD", f"malformed RECORD: {exc}")
+                return [], len(data)
+        base = self.rel + "/"
+        plain = not self.outside
+        for path in firsts:
+            if not path:
                 continue
-            rel = self.inside(row[0])
+            if plain and not (
+                # The common row, a plain relative path, inline: this loop
+                # runs once per installed file.
+                path[0] == "/" or path[1:2] == ":" or "\\" in path or ".." in path
+                or "./" in path or "//" in path
+            ):  # fmt: skip
+                paths.append(base + path)
+                continue
+            rel = self.inside(path)
             if rel is None:
                 escaped += 1
             else:
@@ -421,6 +435,18 @@ def _direct_url(raw: Any) -> DirectUrl:
         archive_hash=archive_hash,
         subdirectory=raw.get("subdirectory") if isinstance(raw.get("subdirectory"), str) else None,
     )
+
+
+def _record_paths(text: str, lines: list[str]) -> list[str] | None:
+    """The first column of RECORD when no row needs the csv module: without
+    a quote, a NUL or a field over csv's size limit, csv splits each line
+    at its commas, so the path is what precedes the first one.  None when
+    csv must read it (and then report what it finds wrong)."""
+    if '"' in text or "\0" in text:
+        return None
+    if len(text) > _CSV_FIELD_LIMIT and any(len(line) > _CSV_FIELD_LIMIT for line in lines):
+        return None
+    return [line.partition(",")[0] for line in lines]
 
 
 def _headers(text: str) -> dict[str, list[str]]:
