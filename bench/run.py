@@ -279,6 +279,12 @@ def select(
     return runnable, skipped
 
 
+def only(
+    commands: list[tuple[Command, list[str]]], pattern: str | None
+) -> list[tuple[Command, list[str]]]:
+    return [(c, a) for c, a in commands if pattern is None or re.search(pattern, c.label)]
+
+
 # -- running ---------------------------------------------------------------
 
 
@@ -474,6 +480,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", metavar="OUT", help="write every figure to this file")
     parser.add_argument("--quick", action="store_true", help="tiny prefix, 1 round, no installs")
     parser.add_argument("--no-peers", action="store_true", help="time reconcile only")
+    parser.add_argument(
+        "--only", metavar="REGEX", help="time only the commands whose label matches (re.search)"
+    )
     parser.add_argument("--reconcile", metavar="CMD", help="the reconcile command to time")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the prefixes first")
     args = parser.parse_args(argv)
@@ -552,9 +561,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"peak memory from: {report['peak_memory_from']}")
 
     startup, skipped = select(False, _placeholders(reconcile, None, tools), available)
+    startup = only(startup, args.only)
     report["sections"]["startup"] = _section("startup", startup, skipped, args)
     for prefix in prefixes:
         commands, skipped = select(True, _placeholders(reconcile, prefix.path, tools), available)
+        commands = only(commands, args.only)
         title = f"{prefix.kind} — {_describe(prefix)}"
         quoted = None if args.quick else QUOTED.get(prefix.kind)
         section = _section(title, commands, skipped, args, quoted)
