@@ -168,12 +168,13 @@ class ParseCache:
             with open(self.file, "rb") as fh:
                 data = fh.read()
             head, rows, blob = marshal.loads(data)
+            del data  # each copy goes as soon as the next exists: peak memory
             if head != (self.code, self.prefix):
                 return
-            objects = pickle.loads(blob)
-            records, dists = objects
+            records, dists = pickle.loads(blob)
+            del blob
             for key, (fp, (record, problems, probes)) in records.items():
-                paths = rows.get(key)
+                paths = rows.pop(key, None)
                 if record is not None and paths is not None:
                     record = replace(record, paths=tuple(map(_new_path, paths)))
                 self._records[key] = (fp, (record, problems, probes))
