@@ -57,6 +57,14 @@ __all__ = ["ParseCache", "cache_dir"]
 _FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parent.parent
 _new_path = partial(tuple.__new__, CondaPath)
+#: The modules whose code shapes what is cached.
+_SOURCES = (
+    "models.py",
+    "channels.py",
+    "discover/_conda_meta.py",
+    "discover/_dists.py",
+    "discover/_cache.py",
+)
 
 Fingerprint = tuple[Any, ...]
 
@@ -79,7 +87,7 @@ def _code_key() -> tuple[Any, ...]:
     from packaging import __version__ as packaging_version
 
     files = []
-    for rel in ("models.py", "discover/_conda_meta.py", "discover/_dists.py", "discover/_cache.py"):
+    for rel in _SOURCES:
         try:
             st = os.stat(_PACKAGE / rel)
         except OSError:
