@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import stat
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +24,7 @@ import pytest
 
 from reconcile.check import check
 from reconcile.cli import main
-from reconcile.discover import _conda_meta, _dists, discover
+from reconcile.discover import _cache, _conda_meta, _dists, discover
 from reconcile.graph import build_graph
 from reconcile.models import Depth, FileCheck, PrefixState
 from reconcile.names import NameMap
@@ -31,6 +32,14 @@ from reconcile.names import NameMap
 pytestmark = pytest.mark.lab
 
 SITE = "lib/python3.11/site-packages"
+
+
+@pytest.fixture(autouse=True)
+def _no_racy_window(monkeypatch):
+    """These tests change files and audit at once; the cache does not keep
+    files changed within _RACY_NS of being read (test_racy_files_are_not_kept),
+    which here would mean it kept nothing and every run were cold."""
+    monkeypatch.setattr(_cache, "_RACY_NS", 0)
 
 
 @pytest.fixture
@@ -330,3 +339,54 @@ def test_what_lives_outside_the_prefix_is_asked_again(env, tmp_path):
     warm = discover(prefix, cache=True)
     assert not idna(warm)
     assert warm == discover(prefix)
+
+
+def test_racy_files_are_not_kept(env, tmp_path, monkeypatch):
+    """A file changed moments before it is read may change again within the
+    same timestamp tick, unseen: it is parsed again next time."""
+    monkeypatch.setattr(_cache, "_RACY_NS", 3600 * 10**9)  # everything is "just changed"
+    prefix = env(tmp_path)
+    cold = discover(prefix, cache=True)
+    calls = []
+    real = _conda_meta.parse_record
+
+    def counting(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_conda_meta, "parse_record", counting)
+    assert discover(prefix, cache=True) == cold
+    assert len(calls) == len(cold.records)
+
+
+def test_a_cache_file_others_can_write_is_not_loaded(env, tmp_path, monkeypatch):
+    prefix = env(tmp_path)
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("RECONCILE_CACHE_DIR", str(folder))
+    cold = discover(prefix, cache=True)
+    (cache_file,) = (folder / "prefixes").iterdir()
+    cache_file.chmod(0o666)
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(_conda_meta, "parse_record", fail)
+    with pytest.raises(AssertionError, match="parsed"):
+        discover(prefix, cache=True)
+    cache_file.chmod(0o600)
+    assert discover(prefix, cache=True) == cold
+
+
+def test_cache_files_of_long_unaudited_prefixes_are_removed(env, tmp_path, monkeypatch):
+    prefix = env(tmp_path)
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("RECONCILE_CACHE_DIR", str(folder))
+    (folder / "prefixes").mkdir(parents=True)
+    old, recent = folder / "prefixes" / "old.cache", folder / "prefixes" / "recent.cache"
+    for path, days in ((old, 31), (recent, 29)):
+        path.write_bytes(b"")
+        then = time.time_ns() - days * 24 * 3600 * 10**9
+        os.utime(path, ns=(then, then))
+    discover(prefix, cache=True)
+    assert not old.exists()
+    assert recent.exists()

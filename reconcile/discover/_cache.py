@@ -14,7 +14,8 @@ fingerprint of the files it came from:
   removed), and the name, size, mtime and ctime of every entry in it.
 
 Any difference and the item is parsed again; items that are gone are
-dropped.  What is *not* cached, at any depth, is read afresh on every run:
+dropped.  A file changed in the last two seconds before it was read is
+parsed but not kept (its times might not move if it changed again at once).  What is *not* cached, at any depth, is read afresh on every run:
 the listing of conda-meta and of each site-packages (so added and removed
 records and dists are seen), conda-meta/history, the interpreter and
 pyvenv.cfg, ``.pth`` files, egg-info and egg-link installs, whether a
@@ -26,12 +27,14 @@ The cache never decides a finding: a hit returns exactly what parsing the
 same bytes returned.  It is also never in the way: a missing, corrupt or
 foreign cache file is ignored, a cache that cannot be written (read-only or
 full disk) is skipped, and nothing is ever written under the audited prefix.
-The file is a pickle: like any cache in the user's home, whoever can write
-there can already run code as the user.
+The file is a pickle: it is loaded only when it belongs to the user and
+nobody else may write it.  Files of prefixes not audited for 30 days are
+removed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import marshal
@@ -39,6 +42,7 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
@@ -67,6 +71,16 @@ _SOURCES = (
 )
 
 Fingerprint = tuple[Any, ...]
+
+#: A file whose mtime or ctime is this close to the moment it was read is
+#: parsed but not cached.  Timestamps come from a coarse clock (a few ms on
+#: Linux, 2 s on FAT): a file rewritten with the same size within the same
+#: tick as it was read would keep its times, and the cache would not see it
+#: (git's "racy" index entries).  The next run, later, caches it.
+_RACY_NS = 2_000_000_000
+#: Cache files of prefixes not audited for this long are removed.
+_DAY_NS = 24 * 3600 * 10**9
+_STALE_NS = 30 * _DAY_NS
 
 
 def cache_dir() -> Path | None:
@@ -141,6 +155,13 @@ def _requirement(
     return req
 
 
+def _newest(fingerprint: Fingerprint) -> int:
+    """The latest mtime or ctime in a ``folder_fingerprint``."""
+    mtime, ctime, _, members = fingerprint
+    times: list[int] = [mtime, ctime, *(m[2] for m in members), *(m[3] for m in members)]
+    return max(times)
+
+
 def _inside(path: Path, root: Path) -> bool:
     try:
         path.resolve().relative_to(root.resolve())
@@ -165,6 +186,10 @@ class ParseCache:
         self._dists: dict[str, tuple[Fingerprint, Any]] = {}
         self._seen: set[str] = set()
         self._dirty = False
+        # Only files older than this are trusted to change their times when
+        # they change (see _RACY_NS).
+        self._settled = time.time_ns() - _RACY_NS
+        self._loaded_mtime: int | None = None
         self._load()
 
     # -- reading the cache file --------------------------------------------
@@ -174,7 +199,11 @@ class ParseCache:
             return
         try:
             with open(self.file, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                if st.st_uid != os.getuid() or st.st_mode & 0o022:
+                    return  # a pickle someone else could have written: not loaded
                 data = fh.read()
+            self._loaded_mtime = st.st_mtime_ns
             head, rows, blob = marshal.loads(data)
             del data  # each copy goes as soon as the next exists: peak memory
             if head != (self.code, self.prefix):
@@ -219,8 +248,9 @@ class ParseCache:
         probes: tuple[Any, Any],
     ) -> None:
         self._seen.add(name)
-        self._records[name] = (file_fingerprint(st), (record, tuple(problems), probes))
-        self._dirty = True
+        if max(st.st_mtime_ns, st.st_ctime_ns) < self._settled:
+            self._records[name] = (file_fingerprint(st), (record, tuple(problems), probes))
+            self._dirty = True
 
     # -- dist-info folders ---------------------------------------------------
 
@@ -248,7 +278,7 @@ class ParseCache:
         problems: Sequence[ReadProblem],
     ) -> None:
         self._seen.add(path)
-        if fingerprint is not None:
+        if fingerprint is not None and _newest(fingerprint) < self._settled:
             self._dists[path] = (fingerprint, (dist, tuple(problems)))
             self._dirty = True
 
@@ -263,7 +293,13 @@ class ParseCache:
             for key in gone:
                 self._records.pop(key, None)
                 self._dists.pop(key, None)
-        if not self._dirty or self.file is None or not self.code:
+        if self.file is None or not self.code:
+            return
+        if not self._dirty:
+            # Unchanged: only say it is still in use, once a day (see _prune).
+            if self._loaded_mtime is not None and self._loaded_mtime < time.time_ns() - _DAY_NS:
+                with contextlib.suppress(OSError):
+                    os.utime(self.file)
             return
         try:
             self._write()
@@ -296,3 +332,14 @@ class ParseCache:
         except BaseException:
             os.unlink(tmp)
             raise
+        self._prune()
+
+    def _prune(self) -> None:
+        """Remove the cache files of prefixes not audited for 30 days
+        (deleted environments, most likely)."""
+        assert self.file is not None
+        old = time.time_ns() - _STALE_NS
+        with os.scandir(self.file.parent) as it:
+            for entry in it:
+                if entry.name.endswith(".cache") and entry.stat().st_mtime_ns < old:
+                    os.unlink(entry.path)
