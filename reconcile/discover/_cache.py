@@ -15,13 +15,15 @@ fingerprint of the files it came from:
 
 Any difference and the item is parsed again; items that are gone are
 dropped.  A file changed in the last two seconds before it was read is
-parsed but not kept (its times might not move if it changed again at once).  What is *not* cached, at any depth, is read afresh on every run:
-the listing of conda-meta and of each site-packages (so added and removed
-records and dists are seen), conda-meta/history, the interpreter and
-pyvenv.cfg, ``.pth`` files, egg-info and egg-link installs, whether a
-record's package-cache folder or an editable target still exists (these live
-outside the prefix), and at the default and ``--deep`` depths the per-file
-check of every recorded file (sizes, and sha256 with ``--deep``).
+parsed but not kept (its times might not move if it changed again at once).
+
+What is *not* cached, at any depth, is read afresh on every run: the listing
+of conda-meta and of each site-packages (so added and removed records and
+dists are seen), conda-meta/history, the interpreter and pyvenv.cfg,
+``.pth`` files, egg-info and egg-link installs, whether a record's
+package-cache folder or an editable target still exists (these live outside
+the prefix), and at the default and ``--deep`` depths the per-file check of
+every recorded file (sizes, and sha256 with ``--deep``).
 
 The cache never decides a finding: a hit returns exactly what parsing the
 same bytes returned.  It is also never in the way: a missing, corrupt or
