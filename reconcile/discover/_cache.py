@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import marshal
 import os
 import pickle
@@ -60,7 +59,7 @@ from ..models import CondaPath, CondaRecord, InstalledDist, ReadProblem
 __all__ = ["ParseCache", "cache_dir"]
 
 #: Bump when what is stored changes shape.
-_FORMAT = 1
+_FORMAT = 2
 _PACKAGE = Path(__file__).resolve().parent.parent
 _new_path = partial(tuple.__new__, CondaPath)
 #: The modules whose code shapes what is cached.
@@ -204,14 +203,14 @@ class ParseCache:
                 st = os.fstat(fh.fileno())
                 if st.st_uid != os.getuid() or st.st_mode & 0o022:
                     return  # a pickle someone else could have written: not loaded
-                data = fh.read()
+                # The layout _write makes: the length of the marshal part, the
+                # marshal part, the pickle.  Each part is let go once decoded.
+                size = int.from_bytes(fh.read(8), "little")
+                head, rows = marshal.loads(fh.read(size))
+                if head != (self.code, self.prefix):
+                    return
+                records, dists = pickle.loads(fh.read(st.st_size - 8 - size))
             self._loaded_mtime = st.st_mtime_ns
-            head, rows, blob = marshal.loads(data)
-            del data  # each copy goes as soon as the next exists: peak memory
-            if head != (self.code, self.prefix):
-                return
-            records, dists = pickle.loads(blob)
-            del blob
             for key, (fp, (record, problems, probes)) in records.items():
                 paths = rows.pop(key, None)
                 if record is not None and paths is not None:
@@ -321,15 +320,17 @@ class ParseCache:
                 rows[key] = tuple(tuple(p) for p in record.paths)
                 record = replace(record, paths=())
             records[key] = (fp, (record, problems, probes))
-        buffer = io.BytesIO()
-        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump((records, self._dists))
-        blob = buffer.getvalue()
-        data = marshal.dumps(((self.code, self.prefix), rows, blob))
+        head = marshal.dumps(((self.code, self.prefix), rows))
+        del rows
         self.file.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".tmp-", suffix=".cache")
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                fh.write(len(head).to_bytes(8, "little"))
+                fh.write(head)
+                del head
+                # Straight into the file: no copy of the whole pickle in memory.
+                _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump((records, self._dists))
             os.replace(tmp, self.file)
         except BaseException:
             os.unlink(tmp)
