@@ -288,7 +288,8 @@ def test_corrupt_cache_file_is_ignored(env, tmp_path, capsys, monkeypatch):
     expected = audit(capsys, prefix)
     (cache_file,) = (folder / "prefixes").iterdir()
     data = cache_file.read_bytes()
-    for damaged in (b"", data[: len(data) // 2], b"\x00" * 64, data[:-1] + b"!"):
+    huge = (1 << 62).to_bytes(8, "little") + data[8:]  # a length no file has
+    for damaged in (b"", data[: len(data) // 2], b"\x00" * 64, data[:-1] + b"!", huge):
         cache_file.write_bytes(damaged)
         assert audit(capsys, prefix) == expected
     assert cache_file.read_bytes() != damaged  # rewritten whole

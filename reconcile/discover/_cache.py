@@ -206,6 +206,8 @@ class ParseCache:
                 # The layout _write makes: the length of the marshal part, the
                 # marshal part, the pickle.  Each part is let go once decoded.
                 size = int.from_bytes(fh.read(8), "little")
+                if not 0 < size <= st.st_size - 8:
+                    return  # damaged
                 head, rows = marshal.loads(fh.read(size))
                 if head != (self.code, self.prefix):
                     return
