@@ -23,6 +23,7 @@ is skipped, not failed.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -65,7 +66,23 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("reconcile --help", ("{reconcile}", "--help"), "reconcile", per_prefix=False),
     Command("reconcile --version", ("{reconcile}", "--version"), "reconcile", per_prefix=False),
+    # reconcile keeps what it parsed in a cache outside the prefix, so every
+    # timed run after the warm-up round is a *warm* run (the prefix has not
+    # changed), which is what a user gets from the second audit on.  The
+    # --no-cache rows are the cold runs: everything parsed afresh.
+    Command(
+        "reconcile audit --no-cache",
+        ("{reconcile}", "audit", "--no-cache", "{prefix}"),
+        "reconcile",
+        "audit",
+    ),
     Command("reconcile audit", ("{reconcile}", "audit", "{prefix}"), "reconcile", "audit"),
+    Command(
+        "reconcile audit --quick --no-cache",
+        ("{reconcile}", "audit", "--quick", "--no-cache", "{prefix}"),
+        "reconcile",
+        "audit",
+    ),
     Command(
         "reconcile audit --quick",
         ("{reconcile}", "audit", "--quick", "{prefix}"),
@@ -114,6 +131,16 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 PEERS = ("uv", "pip", "pipdeptree")
+
+#: conda cannot be installed here (no conda channel is reachable), so its
+#: figures are the ones issue 6 quotes for the same two kinds of prefix on
+#: this machine (realistic: 201 dists, 185 records, 47k files; stress: 2,000
+#: dists, 1,624 records).  They are shown as reference rows, not measured.
+QUOTED: Mapping[str, Mapping[str, float]] = {
+    "realistic": {"conda list -p": 2.8, "conda doctor -p": 8.0},
+    "stress": {"conda list -p": 13.0, "conda doctor -p": 15.0},
+}
+QUOTED_SOURCE = "quoted from issue 6 (conda not installable here), not measured"
 
 
 # -- the tools -------------------------------------------------------------
@@ -252,6 +279,12 @@ def select(
     return runnable, skipped
 
 
+def only(
+    commands: list[tuple[Command, list[str]]], pattern: str | None
+) -> list[tuple[Command, list[str]]]:
+    return [(c, a) for c, a in commands if pattern is None or re.search(pattern, c.label)]
+
+
 # -- running ---------------------------------------------------------------
 
 
@@ -283,18 +316,98 @@ def run_group(
     return samples
 
 
-def ratios(summaries: Mapping[str, Summary]) -> dict[str, dict[str, float]]:
-    """reconcile's median over each peer's median, per reconcile command."""
+def ratios(
+    summaries: Mapping[str, Summary], quoted: Mapping[str, float] | None = None
+) -> dict[str, dict[str, float]]:
+    """reconcile's median over each peer's median (and over each quoted
+    figure), per reconcile command."""
     peers = {
         c.tool: summaries[c.label].median
         for c in COMMANDS
         if c.tool in PEERS and c.label in summaries
     }
+    peers.update({_short(label): t for label, t in (quoted or {}).items()})
     return {
         c.label: {peer: summaries[c.label].median / t for peer, t in peers.items() if t > 0}
         for c in COMMANDS
         if c.tool == "reconcile" and c.label in summaries
     }
+
+
+def _short(label: str) -> str:
+    return label.removesuffix(" -p").replace(" ", "-")  # "conda-doctor"
+
+
+# -- the targets (issue 6) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    what: str
+    value: float | None  # None: not measured in this run
+    limit: float
+    unit: str  # "s", "×", "MiB"
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.value is None else self.value <= self.limit
+
+    def line(self) -> str:
+        if self.value is None:
+            return f"  [ n/a ] {self.what}: not measured in this run"
+        mark = "met" if self.met else "NOT met"
+        fmt = ".2f" if self.unit != "MiB" else ".0f"
+        return (
+            f"  [{mark:^7}] {self.what}: {self.value:{fmt}}{self.unit} "
+            f"(target ≤ {self.limit:{fmt}}{self.unit})"
+        )
+
+
+def targets(sections: Mapping[str, Mapping[str, Any]]) -> list[Target]:
+    """Issue 6's targets, from the figures of this run.  Ratios to conda use
+    the quoted figures (``QUOTED``)."""
+
+    def median(kind: str, label: str) -> float | None:
+        c = sections.get(kind, {}).get("commands", {}).get(label)
+        return c["median"] if c else None
+
+    def peak(kind: str, label: str) -> float | None:
+        c = sections.get(kind, {}).get("commands", {}).get(label)
+        return c["peak_kib"] / 1024 if c else None
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return a / b if a is not None and b else None
+
+    out: list[Target] = []
+
+    def add(what: str, value: float | None, limit: float, unit: str) -> None:
+        out.append(Target(what, value, limit, unit))
+
+    quick, quick_cold = "reconcile audit --quick", "reconcile audit --quick --no-cache"
+    for kind, cold_limit in (("realistic", 3.0), ("stress", 2.0)):
+        uv = median(kind, "uv pip check")
+        add(
+            f"{kind}: audit --quick cold ÷ uv", ratio(median(kind, quick_cold), uv), cold_limit, "×"
+        )
+        add(f"{kind}: audit --quick warm ÷ uv", ratio(median(kind, quick), uv), 1.0, "×")
+    doctor = QUOTED["realistic"]["conda doctor -p"]
+    for label, how in (("reconcile audit --no-cache", "cold"), ("reconcile audit", "warm")):
+        value = median("realistic", label)
+        add(f"realistic: audit ({how})", value, 0.6, "s")
+        add(f"realistic: audit ({how}) ÷ conda doctor (quoted)", ratio(value, doctor), 0.1, "×")
+        add(f"stress: audit ({how})", median("stress", label), 1.5, "s")
+    deep = median("realistic", "reconcile audit --deep")
+    add("realistic: audit --deep ÷ conda doctor (quoted)", ratio(deep, doctor), 1 / 3, "×")
+    for label in ("reconcile audit --no-cache", quick_cold):
+        growth = ratio(median("scale", label), median("stress", label))
+        add(f"scale ÷ stress: {label.removeprefix('reconcile ')}", growth, 5.5, "×")
+    for kind, limit in (("realistic", 100.0), ("stress", 300.0)):
+        peaks = [peak(kind, c.label) for c in COMMANDS if c.tool == "reconcile" and c.per_prefix]
+        known = [p for p in peaks if p is not None]
+        add(f"{kind}: peak memory, any reconcile command", max(known, default=None), limit, "MiB")
+    for label in ("reconcile --help", "reconcile --version"):
+        add(label, median("startup", label), 0.1, "s")
+    return out
 
 
 # -- printing --------------------------------------------------------------
@@ -304,14 +417,19 @@ def _failed(summary: Summary) -> bool:
     return any(rc not in OK_CODES for rc in summary.returncodes)
 
 
-def table(summaries: Mapping[str, Summary], rel: Mapping[str, Mapping[str, float]]) -> str:
-    peers = [p for p in PEERS if any(p in r for r in rel.values())]
-    head = f"{'command':32} {'median':>8} {'min–max':>15} {'cpu':>7} {'peak':>8} {'output':>9}"
+def table(
+    summaries: Mapping[str, Summary],
+    rel: Mapping[str, Mapping[str, float]],
+    quoted: Mapping[str, float] | None = None,
+) -> str:
+    names = [*PEERS, *(_short(label) for label in quoted or {})]
+    peers = [p for p in names if any(p in r for r in rel.values())]
+    head = f"{'command':36} {'median':>8} {'min–max':>15} {'cpu':>7} {'peak':>8} {'output':>9}"
     head += "".join(f" {'×' + p:>11}" for p in peers)
     lines = [head, "-" * len(head)]
     for label, s in summaries.items():
         row = (
-            f"{label:32} {s.median:7.3f}s {s.low:6.3f}–{s.high:6.3f}s {s.cpu:6.2f}s "
+            f"{label:36} {s.median:7.3f}s {s.low:6.3f}–{s.high:6.3f}s {s.cpu:6.2f}s "
             f"{s.peak_mib:5.0f} MiB {s.out_bytes / 1024:6.0f} KiB"
         )
         row += "".join(
@@ -320,6 +438,10 @@ def table(summaries: Mapping[str, Summary], rel: Mapping[str, Mapping[str, float
         if _failed(s):
             row += f"  FAILED rc={s.returncodes}"
         lines.append(row)
+    for label, seconds in (quoted or {}).items():
+        lines.append(f"{label + ' (quoted)':36} {seconds:7.3f}s")
+    if quoted:
+        lines.append(f"(quoted) rows: {QUOTED_SOURCE}")
     return "\n".join(lines)
 
 
@@ -358,6 +480,9 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", metavar="OUT", help="write every figure to this file")
     parser.add_argument("--quick", action="store_true", help="tiny prefix, 1 round, no installs")
     parser.add_argument("--no-peers", action="store_true", help="time reconcile only")
+    parser.add_argument(
+        "--only", metavar="REGEX", help="time only the commands whose label matches (re.search)"
+    )
     parser.add_argument("--reconcile", metavar="CMD", help="the reconcile command to time")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the prefixes first")
     args = parser.parse_args(argv)
@@ -373,16 +498,19 @@ def _section(
     commands: list[tuple[Command, list[str]]],
     skipped: list[str],
     args: argparse.Namespace,
+    quoted: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     print(f"\n== {title}", file=sys.stderr)
     env = clean_pip_env()  # same settings for every tool, none from this machine
+    # reconcile's parse cache: the bench's own, never the user's.
+    env["RECONCILE_CACHE_DIR"] = str(bench_dir() / "reconcile-cache")
     commands, failed_probe = probe(commands, env)
     skipped = skipped + failed_probe
     samples = run_group(commands, args.repeat, env)
     summaries = {label: summarise(s) for label, s in samples.items()}
-    rel = ratios(summaries)
+    rel = ratios(summaries, quoted)
     print(f"\n## {title}\n")
-    print(table(summaries, rel))
+    print(table(summaries, rel, quoted))
     if skipped:
         print(f"skipped: {'; '.join(skipped)}")
     for label, runs in samples.items():
@@ -399,6 +527,7 @@ def _section(
             for c, argv in commands
         },
         "ratios": rel,
+        "quoted": {"figures": dict(quoted), "source": QUOTED_SOURCE} if quoted else None,
         "skipped": skipped,
     }
 
@@ -418,6 +547,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "versions": {"reconcile": version_of(reconcile)},
         "source": source_state(),
         "repeat": args.repeat,
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "peak_memory_from": "GNU time %M" if gnu_time() else "os.wait4 (floor: this runner's RSS)",
         "sections": {},
     }
@@ -426,16 +556,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             report["versions"][peer] = version_of([str(tools / "bin" / peer)])
     print(f"versions: {report['versions']}")
     print(f"source: {report['source']}; {os.cpu_count()} CPUs; {args.repeat} round(s)")
+    report["load_average"] = os.getloadavg()
+    print(f"date: {report['date']}; load average before the run: {report['load_average']}")
     print(f"peak memory from: {report['peak_memory_from']}")
 
     startup, skipped = select(False, _placeholders(reconcile, None, tools), available)
+    startup = only(startup, args.only)
     report["sections"]["startup"] = _section("startup", startup, skipped, args)
     for prefix in prefixes:
         commands, skipped = select(True, _placeholders(reconcile, prefix.path, tools), available)
+        commands = only(commands, args.only)
         title = f"{prefix.kind} — {_describe(prefix)}"
-        section = _section(title, commands, skipped, args)
+        quoted = None if args.quick else QUOTED.get(prefix.kind)
+        section = _section(title, commands, skipped, args, quoted)
         report["sections"][prefix.kind] = {"prefix": str(prefix.path), **prefix.stamp, **section}
 
+    report["targets"] = [
+        {**asdict(t), "met": t.met} for t in targets(report["sections"]) if t.value is not None
+    ]
+    if not args.quick:
+        print("\n## targets (issue 6)\n")
+        print("\n".join(t.line() for t in targets(report["sections"])))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         print(f"\nfigures written to {args.json}")

@@ -47,6 +47,11 @@ def _add_prefix_args(p: argparse.ArgumentParser) -> None:
     depth.add_argument(
         "--deep", action="store_true", help="also compare the sha256 of every conda file"
     )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="parse everything afresh; do not read or write the user cache",
+    )
 
 
 def _add_config_arg(p: argparse.ArgumentParser) -> None:
@@ -159,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     # -- lint (issue: lint and CI) ---------------------------------------------
     lint = sub.add_parser("lint", help="check environment.yml files before an env exists")
     lint.add_argument("files", nargs="+", metavar="FILE")
-    lint.add_argument("--format", choices=("text", "json"), default="text")
+    lint.add_argument(
+        "--format", choices=("text", "json", "sarif", "junit", "github"), default="text"
+    )
     lint.add_argument(
         "--fail-on",
         choices=FAIL_ON,
@@ -200,7 +207,13 @@ def _load(args: argparse.Namespace, config: Config | None = None) -> Graph:
 
     config = config if config is not None else _settings(args)
     prefix = locate_prefix(args.prefix, args.name)
-    return load_graph(prefix, depth=_depth(args), name_map_file=args.name_map, config=config)
+    return load_graph(
+        prefix,
+        depth=_depth(args),
+        name_map_file=args.name_map,
+        config=config,
+        cache=not getattr(args, "no_cache", False),
+    )
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:
@@ -440,7 +453,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
-    from .lint import lint, load_for_lint
+    from . import render_ci
+    from .lint import LINT, lint, load_for_lint
     from .pipeline import name_map
     from .policy import apply_policy
     from .render_lint import lint_json, lint_text
@@ -466,7 +480,16 @@ def _cmd_lint(args: argparse.Namespace) -> int:
             results.append((path, outcome.findings))
     for _, message in errors:
         print(f"reconcile: error: {message}", file=sys.stderr)
-    sys.stdout.write(lint_json(results, errors) if args.format == "json" else lint_text(results))
+    found = [f for _, fs in results for f in fs]
+    fail_on = outcomes[0].fail_on if outcomes else args.fail_on or "error"
+    report = {
+        "text": lambda: lint_text(results),
+        "json": lambda: lint_json(results, errors),
+        "sarif": lambda: render_ci.audit_sarif(None, found, codes=LINT),
+        "junit": lambda: render_ci.audit_junit(None, found, fail_on, codes=LINT),
+        "github": lambda: render_ci.audit_github(None, found, fail_on),
+    }[args.format]()
+    sys.stdout.write(report)
     if errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if any(o.failing() for o in outcomes) else EXIT_OK

@@ -51,13 +51,22 @@ def name_map(path: str | None, config: Config | None = None) -> NameMap:
 
 
 def load_graph(
-    prefix: Path, *, depth: Depth, name_map_file: str | None, config: Config | None = None
+    prefix: Path,
+    *,
+    depth: Depth,
+    name_map_file: str | None,
+    config: Config | None = None,
+    cache: bool = True,
 ) -> Graph:
-    """Read ``prefix`` (the only step that touches it) and join it into one graph."""
+    """Read ``prefix`` (the only step that touches it) and join it into one graph.
+
+    ``cache``: use the user cache of parsed metadata (never inside the prefix).
+    """
     from .discover import discover
     from .graph import build_graph
 
-    return build_graph(discover(prefix, depth=depth), name_map(name_map_file, config))
+    state = discover(prefix, depth=depth, cache=cache)
+    return build_graph(state, name_map(name_map_file, config))
 
 
 def audit_outcome(

@@ -265,6 +265,11 @@ def _physical(loc: Location, prefix: str | None) -> dict[str, Any]:
     return physical
 
 
+def _text(finding: Finding) -> str:
+    """The message a person reads, led by the package when there is one."""
+    return f"{finding.package}: {finding.message}" if finding.package else finding.message
+
+
 def _known(finding: Finding, known: Collection[str] | None) -> bool:
     """In the baseline (``known`` holds its fingerprints; None: no baseline)."""
     return known is not None and fingerprint(finding) in known
@@ -284,7 +289,7 @@ def _result(
         "ruleId": finding.code,
         "ruleIndex": index,
         "level": _LEVELS[finding.severity],
-        "message": {"text": f"{finding.package}: {finding.message}"},
+        "message": {"text": _text(finding)},
         "locations": [{"physicalLocation": _physical(primary, prefix)}],
         # GitHub matches alerts across runs by primaryLocationLineHash only; a
         # hash of the line's text means nothing for a file-level finding in a
@@ -493,7 +498,8 @@ def audit_github(
     lines = []
     for f in findings:
         old = _known(f, known)
-        props = [("title", f"{f.code} ({f.package})" + (" [in baseline]" if old else ""))]
+        title = f"{f.code} ({f.package})" if f.package else f.code
+        props = [("title", title + (" [in baseline]" if old else ""))]
         files = evidence_files(f, graph)
         if files and not files[0].directory:
             props.append(("file", _shown_path(files[0], prefix)))
@@ -501,7 +507,8 @@ def audit_github(
                 props.append(("line", str(files[0].line)))
         head = ",".join(f"{k}={github_escape_property(v)}" for k, v in props)
         level = "notice" if old else _GITHUB[f.severity]
-        lines.append(f"::{level} {head}::{github_escape_data(f'{f.package}: {f.message}')}")
+        lines.append(f"::{level} {head}::{github_escape_data(_text(f))}")
     where = f" of {prefix}" if prefix is not None else ""
-    lines.append(f"reconcile audit{where}: {_counts_line(findings, fail_on, known)}")
+    what = "reconcile audit" if graph is not None else "reconcile"
+    lines.append(f"{what}{where}: {_counts_line(findings, fail_on, known)}")
     return "\n".join(lines) + "\n"

@@ -71,6 +71,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.lab)
 
 
+@pytest.fixture(autouse=True)
+def _cache_in_tmp(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Point reconcile's user cache at a fresh folder for every test, so the
+    suite never writes to the real home (nor to a scenario's HOME, which the
+    read-only tests hash) and no test sees another's cache."""
+    folder = tmp_path_factory.mktemp("reconcile-cache")
+    monkeypatch.setenv("RECONCILE_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session", name="lab_module")
 def lab_module_fixture() -> ModuleType:
     """fixtures/lab/lab.py itself, for tests of the lab's definition."""

@@ -7,6 +7,7 @@ idna, six and urllib3, which breaks conda's requests) through the CLI.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,47 @@ def test_name_map_in_settings_reaches_the_graph_and_the_file_wins(
     assert from_settings.pypi_names("pyqt") != ("pyqt",)  # the bundled table is still there
     assert both.pypi_names("pytorch") == ("torch-from-file",)
     assert both.pypi_names("msgpack-python") == ("msgpack-renamed",)
+
+
+def test_lint_reads_the_same_settings(capsys, tmp_path, monkeypatch):
+    spec = tmp_path / "environment.yml"
+    spec.write_text(
+        "name: x\nchannels: [conda-forge]\ndependencies:\n  - python=3.11\n  - numpy=1.26\n"
+        "  - pip\n  - pip:\n    - requests==2.32.3\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    main(["lint", str(spec), "--format", "json"])
+    codes = {f["code"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert "pip-unconstrained" in codes
+    assert main(["lint", str(spec), "--fail-on", "warning"]) == 1
+    capsys.readouterr()
+    (tmp_path / "reconcile.toml").write_text(
+        "fail-on = 'warning'\n[[ignore]]\ncode = 'pip-unconstrained'\npackage = '*'\n"
+        "reason = 'requests pulls nothing conda has'\n"
+    )
+    assert main(["lint", str(spec)]) == 0
+    out = capsys.readouterr().out
+    assert "pip-unconstrained" not in out
+
+
+def test_fleet_applies_the_settings_to_every_env(capsys, lab, tmp_path, monkeypatch):
+    envs = tmp_path / "envs"
+    envs.mkdir()
+    (envs / "demo").symlink_to(lab.prefix("demo"))
+    (envs / "clean").symlink_to(lab.prefix("clean"))
+    home = tmp_path / "home"
+    home.mkdir()
+    for key in [k for k in os.environ if k.startswith("CONDA")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("CONDA_ENVS_PATH", str(envs))
+    monkeypatch.chdir(tmp_path)
+    assert main(["audit", "--all", "--jobs", "1"]) == 1
+    capsys.readouterr()
+    _, doc = _audit(capsys, lab.prefix("demo"))
+    levels = sorted({f["code"] for f in doc["findings"] if f["severity"] == "error"})
+    (tmp_path / "reconcile.toml").write_text(
+        "[severity]\n" + "".join(f"{c} = 'warning'\n" for c in levels)
+    )
+    assert main(["audit", "--all", "--jobs", "1"]) == 0
+    assert main(["audit", "--all", "--jobs", "1", "--fail-on", "warning"]) == 1

@@ -141,6 +141,8 @@ def fleet_env() -> dict[str, str]:
         "HOME": os.environ["HOME"],
         "CONDA_ENVS_PATH": os.environ["CONDA_ENVS_PATH"],
         "PYTHONDONTWRITEBYTECODE": "1",
+        # conftest's per-test cache dir: the parse cache stays out of HOME too.
+        "RECONCILE_CACHE_DIR": os.environ["RECONCILE_CACHE_DIR"],
     }
 
 

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 import jsonschema
 import pytest
+from conftest import REPO
 from junitparser import Failure, JUnitXml
 from junitparser import Skipped as JSkipped
 
@@ -289,7 +290,7 @@ def test_github_line_for_a_file_and_line_finding():
         "::warning title=lint-example (numpy),file=envs/dev%2C 1%3Aenvironment.yml,line=7"
         "::numpy: 100%25 sure: a, b%0Asecond line%0D"
     )
-    assert summary == "reconcile audit: 0 errors, 1 warning, 0 info; 0 at or above --fail-on error"
+    assert summary == "reconcile: 0 errors, 1 warning, 0 info; 0 at or above --fail-on error"
 
 
 def test_sarif_for_a_file_and_line_finding_has_a_region_and_its_own_rule():
@@ -364,3 +365,26 @@ def test_every_code_has_help_saying_what_to_do():
     doc = json.loads(audit_sarif(None, ()))
     for rule in doc["runs"][0]["tool"]["driver"]["rules"]:
         assert rule["help"]["text"].startswith(HELP[rule["id"]])
+
+
+def test_lint_speaks_the_same_ci_formats(capsys, monkeypatch):
+    """lint's findings (file + line) in SARIF, JUnit and GitHub, line for line."""
+    monkeypatch.chdir(REPO / "fixtures" / "lint")
+    assert main(["lint", "environment.yml", "--format", "json"]) == 1
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert main(["lint", "environment.yml", "--format", "sarif"]) == 1
+    sarif = json.loads(capsys.readouterr().out)
+    _validator().validate(sarif)
+    results = sarif["runs"][0]["results"]
+    assert [
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in results
+    ] == [(f["code"], f["evidence"]["line"]) for f in found]
+    assert main(["lint", "environment.yml", "--format", "github"]) == 1
+    lines = capsys.readouterr().out.splitlines()[:-1]
+    assert [re.search(r",line=(\d+)::", line)[1] for line in lines] == [
+        str(f["evidence"]["line"]) for f in found
+    ]
+    assert main(["lint", "environment.yml", "--format", "junit"]) == 1
+    xml = JUnitXml.fromstring(capsys.readouterr().out)
+    failures = sum(suite.failures for suite in xml)
+    assert failures == len({(f["code"], f["package"]) for f in found if f["severity"] == "error"})

@@ -22,6 +22,7 @@ from ..models import (
     Severity,
     SitePackages,
 )
+from ._cache import ParseCache
 from ._conda_meta import read_conda_meta
 from ._dists import read_site_packages
 from ._files import scan_conda_files
@@ -37,11 +38,15 @@ def discover(
     *,
     depth: Depth = Depth.DEFAULT,
     home: Path | str | None = None,
+    cache: bool = False,
 ) -> PrefixState:
     """Read everything an audit needs from ``prefix``.
 
     ``home`` is the user's home folder, for the user site; by default the
-    ``HOME`` of this process (tests point it elsewhere).
+    ``HOME`` of this process (tests point it elsewhere).  With ``cache``,
+    what was parsed is kept in the user cache folder, outside the prefix,
+    and an unchanged record or dist-info is not parsed again (see
+    ``_cache``); the result is the same either way.
     """
     root = Path(prefix).absolute()
     if not root.exists():
@@ -50,8 +55,9 @@ def discover(
         raise PrefixNotFound(root, "not a directory")
     base = str(root)
     problems: list[ReadProblem] = []
+    parsed = ParseCache(base) if cache else None
 
-    records, found, has_meta = read_conda_meta(base)
+    records, found, has_meta = read_conda_meta(base, parsed)
     problems.extend(found)
     python = find_python(base, records)
     if not has_meta and python is None:
@@ -81,15 +87,15 @@ def discover(
     user_visible = False
     if python is not None:
         if os.path.isdir(os.path.join(base, python.site_packages)):
-            site, found = read_site_packages(base, python.site_packages)
+            site, found = read_site_packages(base, python.site_packages, parsed)
             problems.extend(found)
         for rel in other_site_packages(base, python.site_packages):
-            other, found = read_site_packages(base, rel)
+            other, found = read_site_packages(base, rel, parsed)
             problems.extend(found)
             others.append(other)
         user_path = user_site_path(python, home)
         if user_path is not None and user_path.is_dir():
-            user_site, found = read_site_packages(base, str(user_path))
+            user_site, found = read_site_packages(base, str(user_path), parsed)
             problems.extend(found)
             # site.py disables the user site inside a venv that excludes
             # system site-packages, and when PYTHONNOUSERSITE is set.
@@ -97,6 +103,8 @@ def discover(
                 os.environ.get("PYTHONNOUSERSITE")
             )
 
+    if parsed is not None:
+        parsed.save()
     files = (
         FileCheck()
         if depth is Depth.QUICK

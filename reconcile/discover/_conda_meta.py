@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..models import CondaPath, CondaRecord, ReadProblem, Severity
+from ._cache import ParseCache
 
 __all__ = ["read_conda_meta"]
 
@@ -145,15 +146,21 @@ def parse_record(raw: Any, rel: str, filename: str) -> tuple[CondaRecord | None,
         ),
         url=raw.get("url") if isinstance(raw.get("url"), str) else None,
         source=rel,
-        in_package_cache=_in_package_cache(raw),
+        in_package_cache=in_package_cache(*_cache_probes(raw)),
     )
     return record, problems
 
 
-def _in_package_cache(raw: dict[str, Any]) -> bool:
-    """Whether conda could reinstall this record ``--offline``: the extracted
-    folder or the archive it was linked from is still in a package cache."""
-    folder, archive = raw.get("extracted_package_dir"), raw.get("package_tarball_full_path")
+def _cache_probes(raw: Any) -> tuple[Any, Any]:
+    if not isinstance(raw, dict):
+        return None, None
+    return raw.get("extracted_package_dir"), raw.get("package_tarball_full_path")
+
+
+def in_package_cache(folder: Any, archive: Any) -> bool:
+    """Whether conda could reinstall a record ``--offline``: the extracted
+    folder or the archive it was linked from (its ``extracted_package_dir``
+    and ``package_tarball_full_path``) is still in a package cache."""
     return (isinstance(folder, str) and bool(folder) and os.path.isdir(folder)) or (
         isinstance(archive, str) and bool(archive) and os.path.isfile(archive)
     )
@@ -169,12 +176,13 @@ def _noarch(value: Any) -> str | None:
 
 
 def read_conda_meta(
-    prefix: str,
+    prefix: str, cache: ParseCache | None = None
 ) -> tuple[tuple[CondaRecord, ...], list[ReadProblem], bool]:
     """Read every record in ``prefix/conda-meta``.
 
     Returns the records sorted by name, the problems, and whether a
-    conda-meta folder exists at all.
+    conda-meta folder exists at all.  With ``cache``, a record file that is
+    unchanged since it was last parsed is not parsed again.
     """
     meta = os.path.join(prefix, "conda-meta")
     try:
@@ -211,7 +219,7 @@ def read_conda_meta(
     problems: list[ReadProblem] = []
     for entry in _json_entries(entries):
         rel = f"conda-meta/{entry.name}"
-        record, found = _read_one(entry, rel)
+        record, found = _read_cached(entry, rel, cache) if cache else _read_one(entry, rel)[:2]
         problems.extend(found)
         if record is not None:
             records.append(record)
@@ -228,7 +236,27 @@ def _json_entries(entries: Iterable[os.DirEntry[str]]) -> list[os.DirEntry[str]]
     )
 
 
-def _read_one(entry: os.DirEntry[str], rel: str) -> tuple[CondaRecord | None, list[ReadProblem]]:
+def _read_cached(
+    entry: os.DirEntry[str], rel: str, cache: ParseCache
+) -> tuple[CondaRecord | None, list[ReadProblem]]:
+    try:
+        st = entry.stat()
+    except OSError:
+        return _read_one(entry, rel)[:2]
+    hit = cache.record(entry.name, st)
+    if hit is not None:
+        return hit
+    record, problems, probes = _read_one(entry, rel)
+    cache.put_record(entry.name, st, record, problems, probes)
+    return record, problems
+
+
+def _read_one(
+    entry: os.DirEntry[str], rel: str
+) -> tuple[CondaRecord | None, list[ReadProblem], tuple[Any, Any]]:
+    """The record (or None), its problems, and the package-cache paths it
+    names (see ``in_package_cache``)."""
+    none = (None, None)
     try:
         if not entry.is_file():
             kind = (
@@ -236,25 +264,29 @@ def _read_one(entry: os.DirEntry[str], rel: str) -> tuple[CondaRecord | None, li
                 if entry.is_dir()
                 else "not a regular file (dangling symlink or loop?)"
             )
-            return None, [_problem(rel, entry.name, f"is {kind}")]
+            return None, [_problem(rel, entry.name, f"is {kind}")], none
         with open(entry.path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        return None, [_problem(rel, entry.name, f"cannot read: {exc.strerror or exc}")]
+        return None, [_problem(rel, entry.name, f"cannot read: {exc.strerror or exc}")], none
     if not data.strip():
-        return None, [_problem(rel, entry.name, "file is empty")]
+        return None, [_problem(rel, entry.name, "file is empty")], none
     try:
         raw = json.loads(data)
     except UnicodeDecodeError:
-        return None, [_problem(rel, entry.name, "not valid UTF-8 text")]
+        return None, [_problem(rel, entry.name, "not valid UTF-8 text")], none
     except json.JSONDecodeError as exc:
-        return None, [
-            _problem(
-                rel,
-                entry.name,
-                f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",
-            )
-        ]
+        return (
+            None,
+            [
+                _problem(
+                    rel,
+                    entry.name,
+                    f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",
+                )
+            ],
+            none,
+        )
     except RecursionError:
-        return None, [_problem(rel, entry.name, "JSON nested too deeply")]
-    return parse_record(raw, rel, entry.name)
+        return None, [_problem(rel, entry.name, "JSON nested too deeply")], none
+    return (*parse_record(raw, rel, entry.name), _cache_probes(raw))

@@ -31,18 +31,22 @@ from ..models import (
     SitePackages,
     parse_version,
 )
+from . import _cache
+from ._cache import ParseCache
 
 __all__ = ["read_site_packages"]
 
 _STALE = "stale-dist-info"
+_CSV_FIELD_LIMIT = csv.field_size_limit()
 _MAX_METADATA = 16 * 1024 * 1024  # headers live at the top; a bigger file is junk
 
 
 class _Reader:
     """Reads one site-packages folder; collects problems instead of raising."""
 
-    def __init__(self, prefix: str, rel: str) -> None:
+    def __init__(self, prefix: str, rel: str, cache: ParseCache | None = None) -> None:
         self.prefix = prefix
+        self.cache = cache
         self.rel = rel  # prefix-relative (or absolute, outside the prefix)
         self.outside = os.path.isabs(rel)
         self.abs = rel if self.outside else os.path.join(prefix, rel)
@@ -98,7 +102,7 @@ class _Reader:
             name = entry.name
             try:
                 if name.endswith(".dist-info"):
-                    dist = self.dist_info(entry)
+                    dist = self.cached_dist_info(entry) if self.cache else self.dist_info(entry)
                 elif name.endswith(".egg-info"):
                     dist = self.egg_info(entry)
                 elif name.endswith(".egg-link"):
@@ -131,6 +135,22 @@ class _Reader:
         if line is None or not os.path.isabs(line) or dist.direct_url is not None:
             return dist
         return replace(dist, editable_target=line, target_exists=os.path.isdir(line))
+
+    def cached_dist_info(self, entry: os.DirEntry[str]) -> InstalledDist | None:
+        """``dist_info``, or what it returned last time if the folder and
+        every file in it are unchanged (see ``_cache``)."""
+        assert self.cache is not None
+        key = os.path.join(self.abs, entry.name)
+        fingerprint = _cache.folder_fingerprint(key) if entry.is_dir() else None
+        hit = self.cache.dist(key, fingerprint)
+        if hit is not None:
+            dist, problems = hit
+            self.problems.extend(problems)
+            return dist
+        start = len(self.problems)
+        dist = self.dist_info(entry)
+        self.cache.put_dist(key, fingerprint, dist, self.problems[start:])
+        return dist
 
     def dist_info(self, entry: os.DirEntry[str]) -> InstalledDist | None:
         shown = self.relpath(entry.name)
@@ -299,15 +319,28 @@ class _Reader:
         paths: list[str] = []
         escaped = 0
         text = data.decode("utf-8", "replace")
-        try:
-            rows = list(csv.reader(text.splitlines()))
-        except csv.Error as exc:
-            self.problem(name, shown + "/RECORD", f"malformed RECORD: {exc}")
-            return [], len(data)
-        for row in rows:
-            if not row or not row[0]:
+        lines = text.splitlines()
+        firsts = _record_paths(text, lines)
+        if firsts is None:
+            try:
+                firsts = [row[0] for row in csv.reader(lines) if row]
+            except csv.Error as exc:
+                self.problem(name, shown + "/RECORD", f"malformed RECORD: {exc}")
+                return [], len(data)
+        base = self.rel + "/"
+        plain = not self.outside
+        for path in firsts:
+            if not path:
                 continue
-            rel = self.inside(row[0])
+            if plain and not (
+                # The common row, a plain relative path, inline: this loop
+                # runs once per installed file.
+                path[0] == "/" or path[1:2] == ":" or "\\" in path or ".." in path
+                or "./" in path or "//" in path
+            ):  # fmt: skip
+                paths.append(base + path)
+                continue
+            rel = self.inside(path)
             if rel is None:
                 escaped += 1
             else:
@@ -404,6 +437,18 @@ def _direct_url(raw: Any) -> DirectUrl:
     )
 
 
+def _record_paths(text: str, lines: list[str]) -> list[str] | None:
+    """The first column of RECORD when no row needs the csv module: without
+    a quote, a NUL or a field over csv's size limit, csv splits each line
+    at its commas, so the path is what precedes the first one.  None when
+    csv must read it (and then report what it finds wrong)."""
+    if '"' in text or "\0" in text:
+        return None
+    if len(text) > _CSV_FIELD_LIMIT and any(len(line) > _CSV_FIELD_LIMIT for line in lines):
+        return None
+    return [line.partition(",")[0] for line in lines]
+
+
 def _headers(text: str) -> dict[str, list[str]]:
     """RFC 822 style headers of core metadata, up to the first blank line.
 
@@ -466,8 +511,11 @@ def _version_from_dirname(dirname: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-def read_site_packages(prefix: str, rel: str) -> tuple[SitePackages, list[ReadProblem]]:
+def read_site_packages(
+    prefix: str, rel: str, cache: ParseCache | None = None
+) -> tuple[SitePackages, list[ReadProblem]]:
     """Read the site-packages at ``rel`` (prefix-relative, or absolute for a
-    folder outside the prefix such as the user site)."""
-    reader = _Reader(prefix, rel)
+    folder outside the prefix such as the user site).  With ``cache``, a
+    dist-info folder unchanged since it was last parsed is not parsed again."""
+    reader = _Reader(prefix, rel, cache)
     return reader.read(), reader.problems
