@@ -699,6 +699,12 @@ def test_default_source_online_reads_the_envs_own_pip_conf(
 # a simple index on the loopback interface
 
 
+def _member(name: str) -> zipfile.ZipInfo:
+    """A zip member with a fixed date: a wheel built twice has the same bytes
+    (and sha256) even when the clock ticks over a second in between."""
+    return zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+
+
 def _wheel_bytes(name: str, version: str, *requires: str, requires_python: str = "") -> bytes:
     meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
     if requires_python:
@@ -707,11 +713,12 @@ def _wheel_bytes(name: str, version: str, *requires: str, requires_python: str =
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         info = f"{name}-{version}.dist-info"
-        zf.writestr(f"{info}/METADATA", meta)
+        zf.writestr(_member(f"{info}/METADATA"), meta)
         zf.writestr(
-            f"{info}/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+            _member(f"{info}/WHEEL"),
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
         )
-        zf.writestr(f"{info}/RECORD", "")
+        zf.writestr(_member(f"{info}/RECORD"), "")
     return buf.getvalue()
 
 
