@@ -248,6 +248,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         graph, config, fail_on=args.fail_on, baseline=baseline, baseline_source=args.baseline
     )
     if args.write_baseline:
+        _outside_prefix(args.write_baseline, graph, "--write-baseline")
         _write_text(args.write_baseline, baseline_json(outcome.findings))
         print(
             f"reconcile: wrote {len(outcome.findings)} finding(s) to the baseline "
@@ -264,7 +265,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         "github": lambda: render_ci.audit_github(graph, findings, fail_on, known=known),
     }[args.format]()
     if args.output:
-        _write_report(args.output, report, graph)
+        _outside_prefix(args.output, graph, "--output")
+        _write_text(args.output, report, errors="replace")
         sys.stdout.write(render.audit_text(graph, outcome))
     else:
         sys.stdout.write(report)
@@ -282,9 +284,9 @@ def _read_text(path: str) -> str:
         raise ReconcileError(f"cannot read {path!r}: {reason}") from exc
 
 
-def _write_text(path: str, content: str) -> None:
+def _write_text(path: str, content: str, *, errors: str = "strict") -> None:
     try:
-        with open(path, "w", encoding="utf-8") as fh:
+        with open(path, "w", encoding="utf-8", errors=errors) as fh:
             fh.write(content)
     except OSError as exc:
         raise ReconcileError(f"cannot write {path!r}: {exc.strerror or exc}") from exc
@@ -311,17 +313,13 @@ def _audit_all(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
-def _write_report(path: str, text: str, graph: Graph) -> None:
+def _outside_prefix(path: str, graph: Graph, option: str) -> None:
+    """Refuse a file the user asked for inside the audited prefix: reconcile never writes there."""
     target = os.path.realpath(path)
     prefix = os.path.realpath(graph.state.prefix)
     if os.path.commonpath([target, prefix]) == prefix:
-        raise ReconcileError(f"--output {path!r} is inside the audited prefix; reconcile never "
+        raise ReconcileError(f"{option} {path!r} is inside the audited prefix; reconcile never "
                              "writes there")  # fmt: skip
-    try:
-        with open(path, "w", encoding="utf-8", errors="replace") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise ReconcileError(f"cannot write {path!r}: {exc.strerror or exc}") from exc
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:

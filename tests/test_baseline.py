@@ -151,3 +151,13 @@ def test_a_bad_baseline_is_a_one_line_error(text, tmp_path, capsys, lab):
     assert main(["audit", str(lab.prefix("clean")), "--baseline", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("reconcile: error: baseline") and err.count("\n") == 1
+
+
+def test_a_baseline_is_never_written_into_the_audited_prefix(lab, tmp_path, capsys, tree_hash):
+    prefix = tmp_path / "env"
+    shutil.copytree(lab.prefix("demo"), prefix, symlinks=True)
+    before = tree_hash(prefix)
+    code = main(["audit", str(prefix), "--write-baseline", str(prefix / "baseline.json")])
+    err = capsys.readouterr().err
+    assert code == 2 and "inside the audited prefix" in err and err.count("\n") == 1
+    assert tree_hash(prefix) == before
