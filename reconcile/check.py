@@ -499,6 +499,11 @@ def _check_user_site(graph: Graph) -> Iterator[Finding]:
 def _check_editables(graph: Graph) -> Iterator[Finding]:
     for node in graph.nodes.values():
         for dist in node.dists:
+            if node.ownership is Ownership.INTACT and dist.path == node.owned_dist:
+                # conda's own dist-info: conda-build ran ``pip install .`` in its
+                # work folder, and pip's direct_url.json names that folder on the
+                # build machine (/home/conda/feedstock_root/..., D:/bld/...).
+                continue
             if dist.kind == "egg-link":
                 how = "legacy egg-link (setup.py develop)"
             elif dist.direct_url is not None and dist.direct_url.is_local_dir:

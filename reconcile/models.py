@@ -166,11 +166,20 @@ class DirectUrl:
     commit_id: str | None = None
     requested_revision: str | None = None
     archive_hash: str | None = None
+    archive: bool = False  # an ``archive_info`` key, even an empty one
     subdirectory: str | None = None
 
     @property
     def is_local_dir(self) -> bool:
-        return self.url.startswith("file:") and self.vcs is None and self.archive_hash is None
+        """A folder on this machine (PEP 610 ``dir_info``).  An ``archive_info``
+        without a hash is still an archive: pip before 20.1 and Poetry write
+        ``"archive_info": {}`` for a wheel or sdist file."""
+        return (
+            self.url.startswith("file:")
+            and self.vcs is None
+            and not self.archive
+            and self.archive_hash is None
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -162,3 +162,23 @@ def test_name_map_joins_conda_only_package_to_pypi_requirement():
     assert findings(state(app, records=(conda("msgpack-python", "0.6.2"),))) == {
         ("pip-dependency-unsatisfied", "app")
     }
+
+
+@pytest.mark.parametrize(
+    ("raw", "local"),
+    [
+        pytest.param({"url": "file:///src/proj", "dir_info": {}}, True, id="dir-info"),
+        pytest.param(
+            {"url": "file:///w/x-1.0-py3-none-any.whl", "archive_info": {}}, False,
+            id="archive-info-without-hash",
+        ),
+        pytest.param(
+            {"url": "file:///w/x-1.0.tar.gz", "archive_info": {"hash": "sha256=00"}}, False,
+            id="archive-info-with-hash",
+        ),
+    ],
+)
+def test_an_archive_is_never_a_local_directory(raw, local):
+    from reconcile.discover._dists import _direct_url
+
+    assert _direct_url(raw).is_local_dir is local

@@ -433,6 +433,7 @@ def _direct_url(raw: Any) -> DirectUrl:
         commit_id=vcs_info.get("commit_id") if vcs_info else None,
         requested_revision=vcs_info.get("requested_revision") if vcs_info else None,
         archive_hash=archive_hash,
+        archive=archive is not None,
         subdirectory=raw.get("subdirectory") if isinstance(raw.get("subdirectory"), str) else None,
     )
 
