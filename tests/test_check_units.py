@@ -182,3 +182,49 @@ def test_an_archive_is_never_a_local_directory(raw, local):
     from reconcile.discover._dists import _direct_url
 
     assert _direct_url(raw).is_local_dir is local
+
+
+def _owned_six(*, installer: str, installer_size: int, record_size: int) -> PrefixState:
+    on_disk = InstalledDist(
+        name=canonicalize_name("six"),
+        raw_name="six",
+        version=Version("1.16.0"),
+        version_text="1.16.0",
+        path=f"{SITE}/six-1.16.0.dist-info",
+        kind="dist-info",
+        installer=installer,
+        installer_size=installer_size,
+        record_size=record_size,
+        members=("INSTALLER", "METADATA", "RECORD"),
+    )
+    folder = on_disk.path
+    six = CondaRecord(
+        name="six",
+        version="1.16.0",
+        build="pyh6c4a22f_0",
+        paths=(
+            CondaPath(f"{folder}/INSTALLER", "hardlink", 6),
+            CondaPath(f"{folder}/METADATA", "hardlink", 100),
+            CondaPath(f"{folder}/RECORD", "hardlink", 349),
+        ),
+        has_paths_data=True,
+        source="conda-meta/six-1.16.0-pyh6c4a22f_0.json",
+    )
+    return state(on_disk, records=(six,))
+
+
+@pytest.mark.parametrize(
+    ("installer", "installer_size", "record_size", "expected"),
+    [
+        pytest.param("conda", 6, 349, set(), id="untouched"),
+        pytest.param("conda", 6, 391, set(), id="record-edited-in-place-is-not-an-installer"),
+        pytest.param("pip", 4, 391, {("pip-overwrote-conda", "six")}, id="pip-force-reinstall"),
+        pytest.param("Poetry", 6, 391, {("pip-overwrote-conda", "six")}, id="same-size-installer"),
+    ],
+)
+def test_a_record_size_change_is_a_rewrite_only_under_another_installer(
+    installer, installer_size, record_size, expected
+):
+    got = findings(_owned_six(installer=installer, installer_size=installer_size,
+                              record_size=record_size))
+    assert got == expected
