@@ -41,7 +41,7 @@ CODES: Mapping[str, tuple[Severity, str]] = {
     ),
     "file-clobber": (
         Severity.WARNING,
-        "one path is claimed by two owners, or rattler renamed a clobbered file",
+        "paths claimed by two or more owners, or a file rattler renamed",
     ),
     "missing-file": (Severity.ERROR, "files a conda record lists are gone"),
     "altered-file": (
@@ -225,27 +225,32 @@ def _check_clobbers(graph: Graph) -> Iterator[Finding]:
             for path in dist.record:
                 claim(path, who)
 
-    pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
-    sides: dict[tuple[str, str], tuple[str, str]] = {}
+    # One finding per group of contested paths: the paths that the same set
+    # of owners claim, however many owners that is (three packages shipping
+    # one file are one problem, not three).
+    groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    sides: dict[tuple[str, ...], tuple[str, ...]] = {}
     for path, claims in shared.items():
         side_of = dict(claims)
-        keys = sorted(side_of)
-        for i, a in enumerate(keys):
-            for b in keys[i + 1 :]:
-                pairs[(a, b)].append(path)
-                sides[(a, b)] = (side_of[a], side_of[b])
-    for (a, b), paths in sorted(pairs.items()):
+        owners = tuple(sorted(side_of))
+        groups[owners].append(path)
+        sides[owners] = tuple(side_of[o] for o in owners)
+    for owners, paths in sorted(groups.items()):
         paths.sort()
-        side_a, side_b = sides[(a, b)]
+        named = [f"{o} ({side})" for o, side in zip(owners, sides[owners], strict=True)]
+        who = (
+            f"both {named[0]} and {named[1]}"
+            if len(named) == 2
+            else f"{', '.join(named[:-1])} and {named[-1]}"
+        )
         yield _finding(
             "file-clobber",
-            a,
-            f"{len(paths)} file(s) claimed by both {a} ({side_a}) and {b} ({side_b}), "
-            f"e.g. {paths[0]}",
+            owners[0],
+            f"{len(paths)} file(s) claimed by {who}, e.g. {paths[0]}",
             paths=paths[:_FIRST],
             count=len(paths),
-            owners=[a, b],
-            sides=[side_a, side_b],
+            owners=list(owners),
+            sides=list(sides[owners]),
         )
 
 
