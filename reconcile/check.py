@@ -238,7 +238,7 @@ def _check_clobbers(graph: Graph) -> Iterator[Finding]:
     for owners, paths in sorted(groups.items()):
         paths.sort()
         named = [f"{o} ({side})" for o, side in zip(owners, sides[owners], strict=True)]
-        who = (
+        listing = (
             f"both {named[0]} and {named[1]}"
             if len(named) == 2
             else f"{', '.join(named[:-1])} and {named[-1]}"
@@ -246,7 +246,7 @@ def _check_clobbers(graph: Graph) -> Iterator[Finding]:
         yield _finding(
             "file-clobber",
             owners[0],
-            f"{len(paths)} file(s) claimed by {who}, e.g. {paths[0]}",
+            f"{len(paths)} file(s) claimed by {listing}, e.g. {paths[0]}",
             paths=paths[:_FIRST],
             count=len(paths),
             owners=list(owners),
