@@ -20,7 +20,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from ._conda import InvalidSpec, spec_matches
-from .graph import Graph, Node, Ownership, Provenance
+from .graph import Graph, Node, Ownership, Provenance, spec_name
 from .models import Depth, Finding, InstalledDist, Severity
 
 __all__ = ["CODES", "check"]
@@ -92,7 +92,31 @@ def _finding(
 
 
 def _side(node: Node) -> str:
+    """``conda`` or ``pip``: the two sides of the evidence (``provided_by``)."""
     return "conda" if node.installed_by == "conda" else "pip"
+
+
+#: INSTALLER values (PEP 376) as people name the tools that write them.
+_INSTALLERS: Mapping[str, str] = {
+    "pip": "pip",
+    "uv": "uv",
+    "uv-pixi": "uv (through pixi)",  # pixi's PIXI_UV_INSTALLER
+    "poetry": "Poetry",
+    "pdm": "PDM",
+    "conda": "conda",
+}
+
+
+def _installer(dist: InstalledDist | None) -> str:
+    """Who wrote ``dist``, by its INSTALLER file, for a message."""
+    if dist is None or not dist.installer:
+        return "an installer that wrote no INSTALLER file"
+    return _INSTALLERS.get(dist.installer.lower(), dist.installer)
+
+
+def _provider(node: Node) -> str:
+    """Who provides ``node`` now, for a message: conda, or the installer."""
+    return "conda" if node.installed_by == "conda" else _installer(node.effective)
 
 
 def _label(node: Node) -> str:
@@ -338,14 +362,14 @@ def _check_conda_dependencies(graph: Graph) -> Iterator[Finding]:
                 conda_record=source.record.source,
             )
             continue
-        ok, detail = _conda_spec_ok(edge.spec, target)
+        ok, version, detail = _conda_spec_ok(edge.spec, target)
         if ok:
             if target.record is None and edge.kind == "depends":
                 yield _finding(
                     "conda-dependency-unsatisfied",
                     _label(source),
-                    f"{who} depends on {edge.spec!r}; only pip provides it "
-                    f"({target.key} {target.version}), conda has no record of it",
+                    f"{who} depends on {edge.spec!r}; only {_installer(target.effective)} "
+                    f"provides it ({target.key} {target.version}), conda has no record of it",
                     Severity.WARNING,
                     spec=edge.spec,
                     installed_version=target.version,
@@ -357,32 +381,41 @@ def _check_conda_dependencies(graph: Graph) -> Iterator[Finding]:
         yield _finding(
             "conda-dependency-unsatisfied",
             _label(source),
-            f"{who} {verb} {edge.spec!r} but {target.key} {target.version} is installed"
-            f" (by {_side(target)}){detail}",
+            f"{who} {verb} {edge.spec!r} but {target.key} {version} is installed"
+            f" (by {_provider(target)}){detail}",
             spec=edge.spec,
             kind=edge.kind,
-            installed_version=target.version,
+            installed_version=version,
             provided_by=_side(target),
             conda_record=source.record.source,
         )
 
 
-def _conda_spec_ok(spec: str, target: Node) -> tuple[bool, str]:
-    version = target.version
-    assert version is not None
+def _conda_spec_ok(spec: str, target: Node) -> tuple[bool, str, str]:
+    """Does ``target`` meet the conda MatchSpec ``spec``?  Also returns the
+    version judged.
+
+    When the spec names the target's own conda record, conda's view holds:
+    the record's version (and build, while conda's files are there).  When
+    the name was matched on the PyPI side (no conda record carries it), only
+    the version installed now is judged.
+    """
     record = target.record
-    conda_files = target.installed_by == "conda" and record is not None
+    own = record is not None and record.name == spec_name(spec)
+    version = target.conda_version if own else target.version
+    assert version is not None
+    conda_files = own and target.installed_by == "conda"
     try:
         ok = spec_matches(
             spec,
-            name=record.name if record is not None else target.key,
+            name=record.name if record is not None and own else spec_name(spec),
             version=version,
             build=record.build if conda_files and record is not None else None,
             build_number=record.build_number if record is not None else 0,
         )
     except InvalidSpec as exc:
-        return True, f" ({exc}; not judged)"  # an unparseable spec is not evidence
-    return ok, ""
+        return True, version, f" ({exc}; not judged)"  # an unparseable spec is not evidence
+    return ok, version, ""
 
 
 def _check_pip_dependencies(graph: Graph) -> Iterator[Finding]:
@@ -422,16 +455,15 @@ def _check_pip_dependencies(graph: Graph) -> Iterator[Finding]:
         except InvalidVersion:
             continue  # a conda version PEP 440 cannot order: not evidence either way
         if req.specifier and not req.specifier.contains(version, prereleases=True):
-            provider = _side(target)
             yield _finding(
                 "pip-dependency-unsatisfied",
                 source.key,
                 f"{who} requires {req}{extra} but {target.key} {version_text} is "
-                f"installed (provided by {provider})",
+                f"installed (provided by {_provider(target)})",
                 severity,
                 requirement=str(req),
                 installed_version=version_text,
-                provided_by=provider,
+                provided_by=_side(target),
                 requirer_installed_by=source.installed_by,
                 path=dist.path,
             )
@@ -484,7 +516,7 @@ def _check_user_site(graph: Graph) -> Iterator[Finding]:
                 dist.name,
                 f"{dist.name} {dist.version_text} in the user site ({site.path}) is on "
                 f"this env's sys.path too; it conflicts with the env's {shadowed.version}"
-                f" (from {_side(shadowed)})",
+                f" (from {_provider(shadowed)})",
                 path=str(Path(site.path) / Path(dist.path).name),
                 env_version=shadowed.version,
                 user_version=dist.version_text,

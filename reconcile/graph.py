@@ -78,6 +78,16 @@ class Node:
         return None
 
     @property
+    def conda_version(self) -> str | None:
+        """The version conda's MatchSpecs are checked against: the record's
+        while conda's files are there (a dist-info may say ``0.0.0`` or
+        ``50.3.1.post20201107`` for conda's ``6.1.1`` or ``50.3.1``), else
+        what replaced them."""
+        if self.record is not None and self.installed_by == "conda":
+            return self.record.version
+        return self.version
+
+    @property
     def installed_by(self) -> str | None:
         dist = self.effective
         if self.record is not None and self.ownership in (Ownership.INTACT, None):
@@ -249,9 +259,14 @@ def build_graph(state: PrefixState, names: NameMap | None = None) -> Graph:
             continue
         folders.sort(key=lambda f: _dist_name_of(f) != canonicalize_name(record.name))
         for i, folder in enumerate(folders):
-            key = _dist_name_of(folder)
-            dists = tuple(by_name.get(key, ()))
+            dist_name = _dist_name_of(folder)
+            dists = tuple(by_name.get(dist_name, ()))
             ownership = _ownership(record, folder, dists)
+            key: str = dist_name
+            if key in nodes:
+                # Two conda records list a dist-info of one name (a clobber):
+                # each keeps a node of its own, under its conda name.
+                key = record.name if record.name not in nodes else f"conda::{record.name}"
             nodes[key] = Node(
                 key=key,
                 provenance=Provenance.CONDA_PYTHON
@@ -263,8 +278,8 @@ def build_graph(state: PrefixState, names: NameMap | None = None) -> Graph:
                 ownership=ownership,
                 primary=i == 0,
             )
-            owned_names.add(key)
-            pypi_index[key] = key
+            owned_names.add(dist_name)
+            pypi_index.setdefault(dist_name, key)
             if i == 0:
                 conda_index[record.name] = key
 
@@ -275,8 +290,19 @@ def build_graph(state: PrefixState, names: NameMap | None = None) -> Graph:
 
     for record in conda_only:
         provides = _provided_names(record, names)
-        shadow = next((n for n in provides if n in nodes and n not in owned_names), None)
-        if shadow is not None:
+        # Only a pip dist can be shadowed, and only by a record that ships
+        # files: a metapackage (conda's ``prompt_toolkit`` depends on
+        # ``prompt-toolkit`` and holds nothing) and another conda package of a
+        # similar name keep nodes of their own.
+        shadow = next(
+            (
+                n
+                for n in provides
+                if n in nodes and n not in owned_names and nodes[n].provenance is Provenance.PIP
+            ),
+            None,
+        )
+        if shadow is not None and record.paths:
             # conda ships it without metadata and pip installed it too.
             nodes[shadow] = Node(
                 key=shadow,

@@ -228,3 +228,78 @@ def test_a_record_size_change_is_a_rewrite_only_under_another_installer(
     got = findings(_owned_six(installer=installer, installer_size=installer_size,
                               record_size=record_size))
     assert got == expected
+
+
+def test_a_metapackage_and_its_package_of_a_similar_name_keep_their_own_nodes():
+    # conda-forge: importlib-metadata holds the files, importlib_metadata is a
+    # metapackage that depends on it; neither ships a dist-info here.
+    real = CondaRecord(
+        name="importlib-metadata", version="2.0.0", build="py_1", noarch="python",
+        paths=(CondaPath(f"{SITE}/importlib_metadata/__init__.py"),),
+        source="conda-meta/importlib-metadata-2.0.0-py_1.json",
+    )
+    meta = CondaRecord(
+        name="importlib_metadata", version="2.0.0", build="1", noarch="python",
+        depends=("importlib-metadata 2.0.0 py_1",),
+        source="conda-meta/importlib_metadata-2.0.0-1.json",
+    )
+    graph = build_graph(state(records=(real, meta)))
+    for record in (real, meta):
+        node = graph.by_conda_name(record.name)
+        assert node is not None and node.record is record
+    assert check(graph) == ()
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        pytest.param("nbconvert >=7", set(), id="metapackage-name"),
+        pytest.param("nbconvert-core 7.16.4 pyhd8ed1ab_1", set(), id="exact-conda-name-and-build"),
+        pytest.param(
+            "nbconvert-core 7.16.4 pyhd8ed1ab_0", {("conda-dependency-unsatisfied", "app")},
+            id="another-build",
+        ),
+    ],
+)
+def test_depends_match_conda_names_exactly(spec, expected):
+    dist_ = dist("nbconvert", "7.16.4", installer="conda")
+    core = CondaRecord(
+        name="nbconvert-core", version="7.16.4", build="pyhd8ed1ab_1",
+        paths=(CondaPath(f"{dist_.path}/METADATA"),), source="conda-meta/nbconvert-core.json",
+    )
+    meta = conda("nbconvert", "7.16.4", depends=("nbconvert-core 7.16.4 pyhd8ed1ab_1",))
+    app = conda("app", "1.0", depends=(spec,))
+    assert findings(state(dist_, records=(core, meta, app))) == expected
+
+
+def test_a_name_no_conda_record_carries_falls_back_to_the_pypi_side():
+    # conda-forge's python-build ships the PyPI dist "build"; a depends on
+    # "build" (no conda record of that name) is judged by the version only.
+    dist_ = dist("build", "1.2.1", installer="conda")
+    python_build = CondaRecord(
+        name="python-build", version="1.2.1", build="pyhd8ed1ab_0",
+        paths=(CondaPath(f"{dist_.path}/METADATA"),), source="conda-meta/python-build.json",
+    )
+    ok = conda("app", "1.0", depends=("build >=1",))
+    too_old = conda("old", "1.0", depends=("build <1",))
+    assert findings(state(dist_, records=(python_build, ok, too_old))) == {
+        ("conda-dependency-unsatisfied", "old")
+    }
+
+
+def test_conda_specs_are_checked_against_the_records_version():
+    # defaults' pytest 6.1.1 was built without git metadata: its dist-info
+    # says 0.0.0.  conda's anaconda metapackage pins the record's version.
+    dist_ = dist("pytest", "0.0.0", installer="conda")
+    pytest_ = CondaRecord(
+        name="pytest", version="6.1.1", build="py38h06a4308_0",
+        paths=(CondaPath(f"{dist_.path}/METADATA"),), source="conda-meta/pytest.json",
+    )
+    anaconda = conda("anaconda", "2020.11", depends=("pytest 6.1.1 py38h06a4308_0",))
+    assert findings(state(dist_, records=(pytest_, anaconda))) == set()
+    # once pip replaced conda's files, pip's version is the one that counts
+    ours = dist("pytest", "5.4.0")
+    assert findings(state(ours, records=(pytest_, anaconda))) == {
+        ("pip-overwrote-conda", "pytest"),
+        ("conda-dependency-unsatisfied", "anaconda"),
+    }
