@@ -21,7 +21,7 @@ from packaging.version import InvalidVersion, Version
 
 from ._conda import InvalidSpec, spec_matches
 from .graph import Graph, Node, Ownership, Provenance, spec_name
-from .models import Depth, Finding, InstalledDist, Severity
+from .models import CondaRecord, Depth, Finding, InstalledDist, Severity
 
 __all__ = ["CODES", "check"]
 
@@ -174,21 +174,43 @@ def _check_ownership(graph: Graph) -> Iterator[Finding]:
             )
             continue
         assert dist is not None
-        how = (
-            "reinstalled the same version"
-            if dist.version_text == record.version
-            else f"installed {dist.version_text}"
-        )
-        by = dist.installer or "an unknown installer"
+        if dist.installer == "conda":
+            # Not conda reinstalling its own package: another conda record's
+            # dist-info (or a stale copy of one) sits where this record's was.
+            other = _listed_by(graph, dist.path)
+            by = f"conda's {other.dist_str}" if other is not None else "another conda package"
+            message = (
+                f"{dist.path} ({dist.version_text}, from {by}) is there in place of conda's "
+                f"{conda} dist-info {node.owned_dist}; conda-meta still records {record.version}"
+            )
+        else:
+            how = (
+                "reinstalled the same version"
+                if dist.version_text == record.version
+                else f"installed {dist.version_text}"
+            )
+            message = (
+                f"{_installer(dist)} {how} over conda's {conda}; "
+                f"conda-meta still records {record.version}"
+            )
         yield _finding(
             "pip-overwrote-conda",
             node.key,
-            f"{by} {how} over conda's {conda}; conda-meta still records {record.version}",
+            message,
             **evidence,
             installed_dist=dist.path,
             installed_version=dist.version_text,
             installer=dist.installer,
         )
+
+
+def _listed_by(graph: Graph, folder: str) -> CondaRecord | None:
+    """The conda record whose file list holds the metadata folder ``folder``."""
+    inside = folder + "/"
+    for record in graph.state.records:
+        if any(p.path.startswith(inside) or p.path == folder for p in record.paths):
+            return record
+    return None
 
 
 def _check_duplicates(graph: Graph) -> Iterator[Finding]:

@@ -31,6 +31,7 @@ __all__ = [
     "CondaRecord",
     "Depth",
     "DirectUrl",
+    "EnvManager",
     "FileCheck",
     "Finding",
     "HistoryRevision",
@@ -317,6 +318,33 @@ class ReadProblem:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class EnvManager:
+    """A tool that owns the whole env and recreates it from its own files.
+
+    pixi (0.2x and later) writes ``conda-meta/pixi``, a JSON object with
+    ``manifest_path``, ``environment_name``, ``pixi_version`` and, since
+    0.3x, ``environment_lock_file_hash``.  Repairs in such an env go through
+    the manager (``pixi install``), not through hand-made conda commands.
+    """
+
+    name: str  # "pixi"
+    source: str  # prefix-relative path of the marker file
+    version: str | None = None
+    manifest_path: str | None = None
+    environment_name: str | None = None
+
+    def describe(self) -> str:
+        """``pixi 0.39.0 (environment default of /p/pyproject.toml)``."""
+        head = f"{self.name} {self.version}" if self.version else self.name
+        where = [
+            f"environment {self.environment_name}" if self.environment_name else "",
+            f"of {self.manifest_path}" if self.manifest_path else "",
+        ]
+        detail = " ".join(w for w in where if w)
+        return f"{head} ({detail})" if detail else head
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class PrefixState:
     """Everything discovery read from one prefix, and nothing more."""
 
@@ -331,6 +359,7 @@ class PrefixState:
     user_site_visible: bool = False
     files: FileCheck = field(default_factory=FileCheck)
     problems: tuple[ReadProblem, ...] = ()
+    manager: EnvManager | None = None  # pixi, when conda-meta/pixi says so
 
 
 # --------------------------------------------------------------------------

@@ -464,6 +464,8 @@ def make_plan(
 
     steps = _order(b, graph, pins, pip_install, pip_source_args)
     notes = _notes(graph, set(b.conda_remove))
+    if graph.state.manager is not None and graph.state.manager.name == "pixi":
+        steps, notes = _through_pixi(graph, steps, notes, strategy)
     constraints = tuple(sorted(f"{n}=={fx.version}" for n, fx in fixed.items()))
     return Plan(
         prefix=graph.state.prefix,
@@ -511,6 +513,43 @@ def rebuild_plan(
         notes=(f"the old env at {prefix} is left as it is; remove it once {target} works",),
         findings=tuple(findings),
     )
+
+
+def _through_pixi(
+    graph: Graph, steps: list[Step], notes: list[str], strategy: str
+) -> tuple[list[Step], list[str]]:
+    """A pixi env: pixi puts conda's packages back from its lock file, so the
+    conda steps give way to one ``pixi install`` (conda commands run by hand
+    in a pixi env are undone, or confuse, the next pixi run)."""
+    manager = graph.state.manager
+    assert manager is not None
+    conda = [s for s in steps if s.tool == "conda"]
+    if not conda:
+        return steps, notes
+    args = ["pixi", "install"]
+    if manager.manifest_path:
+        args += ["--manifest-path", manager.manifest_path]
+    if manager.environment_name:
+        args += ["--environment", manager.environment_name]
+    pixi = Step(
+        tool="pixi",
+        args=tuple(args),
+        answers=_union(list(s.answers) for s in conda),
+        why="pixi manages this env: it installs conda's packages from its lock file "
+        "(instead of hand-made conda commands)"
+        if strategy != "prefer-pip"
+        else "pixi manages this env: to keep pip's versions, move those packages from "
+        "[dependencies] to [pypi-dependencies] in the manifest, then run pixi install",
+    )
+    at = steps.index(conda[0])
+    kept = [s for s in steps if s.tool != "conda"]
+    kept.insert(at, pixi)
+    note = (
+        f"{graph.state.prefix} is managed by {manager.describe()}; if `pixi install` finds "
+        "nothing to do while the findings remain, delete the env folder and run it again: "
+        "pixi recreates the env from its lock file"
+    )
+    return kept, [*notes, note]
 
 
 def _notes(graph: Graph, removed: set[str]) -> list[str]:

@@ -76,8 +76,10 @@ def _plural(n: int, word: str) -> str:
 
 def audit_text(graph: Graph, outcome: Outcome) -> str:
     findings = outcome.findings
+    manager = graph.state.manager
     lines = [
         f"reconcile audit of {graph.state.prefix}",
+        *([f"managed by {manager.describe()}"] if manager is not None else []),
         _python_line(graph),
         _provenance_counts(graph),
         "checked: " + checked_summary(graph),
@@ -193,6 +195,14 @@ def _python_dict(graph: Graph) -> dict[str, Any] | None:
     }
 
 
+def _manager_dict(graph: Graph) -> dict[str, Any] | None:
+    m = graph.state.manager
+    if m is None:
+        return None
+    return {"name": m.name, "version": m.version, "manifest_path": m.manifest_path,
+            "environment_name": m.environment_name, "source": m.source}  # fmt: skip
+
+
 def _finding_dict(finding: Finding, outcome: Outcome) -> dict[str, Any]:
     out = finding.to_dict()
     out["fingerprint"] = fingerprint(finding)
@@ -210,6 +220,7 @@ def audit_json(graph: Graph, outcome: Outcome) -> str:
         "depth": graph.state.depth.value,
         "checked": checked_summary(graph),
         "python": _python_dict(graph),
+        "manager": _manager_dict(graph),
         "packages": [_node_dict(n) for n in graph.nodes.values()],
         "findings": [_finding_dict(f, outcome) for f in findings],
         "summary": _counts(findings),

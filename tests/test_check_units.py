@@ -303,3 +303,39 @@ def test_conda_specs_are_checked_against_the_records_version():
         ("pip-overwrote-conda", "pytest"),
         ("conda-dependency-unsatisfied", "anaconda"),
     }
+
+
+@pytest.mark.parametrize(
+    ("installer", "says"),
+    [
+        pytest.param("uv", "uv installed 1.26.19 over conda's urllib3 2.2.2", id="uv"),
+        pytest.param("uv-pixi", "uv (through pixi) installed 1.26.19", id="uv-pixi"),
+        pytest.param("Poetry", "Poetry installed 1.26.19", id="poetry"),
+        pytest.param(None, "an installer that wrote no INSTALLER file installed", id="none"),
+    ],
+)
+def test_overwrite_messages_name_the_installer(installer, says):
+    ours = InstalledDist(
+        name=canonicalize_name("urllib3"), raw_name="urllib3", version=Version("1.26.19"),
+        version_text="1.26.19", path=f"{SITE}/urllib3-1.26.19.dist-info", kind="dist-info",
+        installer=installer,
+    )
+    urllib3 = conda("urllib3", "2.2.2", owns=dist("urllib3", "2.2.2", installer="conda"))
+    [finding] = check(build_graph(state(ours, records=(urllib3,))))
+    assert finding.code == "pip-overwrote-conda"
+    assert says in finding.message
+
+
+def test_another_conda_records_dist_info_is_not_called_a_reinstall():
+    # conda's old record still lists six-1.15.0.dist-info; the dist-info on disk
+    # is conda's too, listed by another record of six.
+    new = dist("six", "1.16.0", installer="conda")
+    old = conda("six", "1.15.0", owns=dist("six", "1.15.0", installer="conda"))
+    other = CondaRecord(
+        name="six-compat", version="1.16.0", build="0",
+        paths=(CondaPath(f"{new.path}/METADATA"),), source="conda-meta/six-compat-1.16.0-0.json",
+    )
+    messages = [f.message for f in check(build_graph(state(new, records=(old, other))))
+                if f.code == "pip-overwrote-conda"]
+    assert messages and "reinstalled" not in messages[0]
+    assert "from conda's six-compat-1.16.0-0" in messages[0]

@@ -123,3 +123,29 @@ def test_conda_meta_that_is_a_file(prefix, capsys):
     code, doc, _ = audit(capsys, prefix)
     assert code == 1
     assert ("invalid-record", "conda-meta") in codes(doc)
+
+
+@pytest.mark.parametrize(
+    ("content", "manager"),
+    [
+        pytest.param(
+            '{"manifest_path": "/p/pixi.toml", "environment_name": "dev",'
+            ' "pixi_version": "0.26.1"}',
+            {"name": "pixi", "version": "0.26.1", "manifest_path": "/p/pixi.toml",
+             "environment_name": "dev", "source": "conda-meta/pixi"},
+            id="pixi-0.26",
+        ),
+        pytest.param(
+            "{not json", {"name": "pixi", "version": None, "manifest_path": None,
+                          "environment_name": None, "source": "conda-meta/pixi"},
+            id="unreadable-marker-is-still-pixi",
+        ),
+    ],
+)
+def test_the_pixi_marker_says_who_manages_the_env(prefix, capsys, content, manager):
+    _, doc, _ = audit(capsys, prefix)
+    assert doc["manager"] is None
+    (prefix / "conda-meta" / "pixi").write_text(content)
+    _, doc, _ = audit(capsys, prefix)
+    assert doc["manager"] == manager
+    assert codes(doc) == set()

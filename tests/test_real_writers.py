@@ -87,3 +87,24 @@ def test_real_writer_case_gives_exactly_its_findings(
             if "message" in spec:
                 assert any(spec["message"] in f["message"] for f in found), (case, spec, shown)
     assert tree_hash(prefix) == before
+
+
+def test_a_pixi_env_is_said_to_be_one_and_repaired_through_pixi(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    prefix = HERE / "13-pixi-env-with-uv" / "prefix"
+    assert main(["audit", str(prefix), "--fail-on", "never", "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert "managed by pixi 0.39.0 (environment default of /home/user/project/pixi.toml)" in out
+    main(["plan", str(prefix), "--offline", "--no-cache", "--format", "json"])
+    plan = json.loads(capsys.readouterr().out)
+    tools = [s["tool"] for s in plan["steps"]]
+    assert "conda" not in tools
+    [pixi] = [s for s in plan["steps"] if s["tool"] == "pixi"]
+    assert pixi["args"] == [
+        "pixi", "install", "--manifest-path", "/home/user/project/pixi.toml",
+        "--environment", "default",
+    ]
+    assert "pip-overwrote-conda:urllib3" in pixi["answers"]
+    assert any("managed by pixi" in n for n in plan["notes"])

@@ -27,6 +27,7 @@ from ._conda_meta import read_conda_meta
 from ._dists import read_site_packages
 from ._files import scan_conda_files
 from ._history import parse_history
+from ._manager import read_manager
 from ._python import find_python, other_site_packages
 from .locate import locate_prefix, user_site_path
 
@@ -122,4 +123,5 @@ def discover(
         user_site_visible=user_visible,
         files=files,
         problems=tuple(problems),
+        manager=read_manager(base) if has_meta else None,
     )
