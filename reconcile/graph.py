@@ -196,19 +196,23 @@ def _rewritten(record: CondaRecord, folder: str, dist: InstalledDist) -> bool:
 
     With ``paths_data`` the sizes of INSTALLER and RECORD tell; without it,
     files conda never listed (REQUESTED, direct_url.json) next to a foreign
-    INSTALLER do.
+    INSTALLER do.  A RECORD of another size under conda's own INSTALLER is
+    an edit in place (a hand edit, a tool appending a line), not another
+    installer: ``altered-file`` reports it on the record.
     """
     listed = {p.path: p for p in record.paths if p.path.startswith(folder + "/")}
+    foreign = dist.installer not in (None, "conda", "whl2conda")
     if record.has_paths_data:
         for member, size in (("INSTALLER", dist.installer_size), ("RECORD", dist.record_size)):
             entry = listed.get(f"{folder}/{member}")
+            if entry is not None and entry.sha256_in_prefix is not None:
+                continue  # rewritten at link time: its recorded size is the package's
             if entry is not None and entry.size is not None and size is not None:
-                if entry.size != size:
+                if entry.size != size and (member == "INSTALLER" or foreign):
                     return True
             elif entry is None and member == "INSTALLER" and size is not None:
                 return True  # conda shipped no INSTALLER; someone wrote one
     unlisted = [m for m in dist.members if f"{folder}/{m}" not in listed]
-    foreign = dist.installer not in (None, "conda", "whl2conda")
     return foreign and bool(unlisted)
 
 
