@@ -215,6 +215,8 @@ def _rewritten(record: CondaRecord, folder: str, dist: InstalledDist) -> bool:
     if record.has_paths_data:
         for member, size in (("INSTALLER", dist.installer_size), ("RECORD", dist.record_size)):
             entry = listed.get(f"{folder}/{member}")
+            if entry is not None and entry.sha256_in_prefix is not None:
+                continue  # rewritten at link time: its recorded size is the package's
             if entry is not None and entry.size is not None and size is not None:
                 if entry.size != size and (member == "INSTALLER" or foreign):
                     return True

@@ -101,6 +101,11 @@ class CondaPath(NamedTuple):
     sha256: str | None = None
     placeholder: bool = False  # prefix_placeholder: content rewritten at link time
     original_path: str | None = None  # rattler: the path before a clobber rename
+    # sha256_in_prefix: the installed file's sha256, kept only when it differs
+    # from sha256 (the file was rewritten at link time).  Placeholder files
+    # have it; so do files mamba 2, micromamba and constructor rewrite
+    # without a prefix_placeholder key, whose size_in_bytes is the package's.
+    sha256_in_prefix: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -300,6 +305,9 @@ class FileCheck:
     checked: int = 0
     missing: frozenset[str] = frozenset()
     altered: Mapping[str, str] = field(default_factory=dict)
+    # Files hashed at the default depth because their record gives the
+    # package's size, not theirs (rewritten for the prefix, see CondaPath).
+    hashed: int = 0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -54,7 +54,12 @@ def checked_summary(graph: Graph) -> str:
         return base + " (--quick: files not checked)"
     files = graph.state.files.checked  # counted by discover as it checked them
     what = "presence, size and sha256" if depth is Depth.DEEP else "presence and size"
-    return f"{base}; {what} of {files:,} conda files ({depth.value})"
+    line = f"{base}; {what} of {files:,} conda files ({depth.value})"
+    hashed = graph.state.files.hashed
+    if hashed:
+        # Their record gives the package's size, not theirs: hashed instead.
+        line += f"; sha256 of the {_plural(hashed, 'file')} rewritten for the prefix"
+    return line
 
 
 def _python_line(graph: Graph) -> str:

@@ -1,7 +1,8 @@
 """Read ``conda-meta/*.json`` leniently, from any writer.
 
 Writers differ: conda writes ``requested_spec`` (older) or
-``requested_specs`` (newer) and ``paths_data`` (since 4.3); mamba and
+``requested_specs`` (newer) and ``paths_data`` (since 4.3, not always one
+entry per file: see ``_paths``); mamba and
 micromamba 1.x/2.x write the same keys in their own order; rattler (pixi)
 writes unsorted keys and no ``requested_spec``.  Some very old records have
 ``files`` but no ``paths_data``; Windows records may use backslashes.
@@ -53,42 +54,154 @@ def _posix(path: str) -> str:
     return path.replace("\\", "/") if "\\" in path else path
 
 
+class _Misaligned(Exception):
+    """``files[i]`` and ``paths_data.paths[i]`` name different files."""
+
+
+# noarch: python paths as the package has them, before conda links them
+# into the env's site-packages and bin (Scripts on Windows).
+_SITE, _SCRIPTS = "site-packages/", "python-scripts/"
+
+
 def _paths(raw: dict[str, Any]) -> tuple[tuple[CondaPath, ...], bool] | None:
+    """The record's files, and whether it has ``paths_data``.
+
+    ``files`` is the list of what the writer linked, and the one list that
+    names every file: conda 24.9 and 25 on Windows write ``paths_data``
+    with only some of them (one fewer, or only pyc and entry points), the
+    Miniconda 4.8 installer only the files it rewrote for the prefix.  So
+    ownership and presence come from ``files``; ``paths_data`` adds the
+    path type, size and hashes of the paths it names.  Its noarch: python
+    paths are as the package has them (``site-packages/x``,
+    ``python-scripts/x``) where ``files`` has them linked
+    (``lib/python3.12/site-packages/x``, ``Lib/site-packages/x``,
+    ``bin/x``, ``Scripts/x``).
+    """
     paths_data = raw.get("paths_data")
     files = _str_list(raw.get("files"))
     if isinstance(paths_data, dict) and isinstance(paths_data.get("paths"), list):
-        # conda 25 writes noarch: python paths_data as the package has them
-        # ("site-packages/x", "python-scripts/x") but `files` as linked
-        # ("lib/python3.13t/site-packages/x"), in the same order.  `files` is
-        # where the bytes are; paths_data has the sizes and hashes.
-        linked = files if files and len(files) == len(paths_data["paths"]) else None
-        out = []
-        new = tuple.__new__  # CondaPath(...) runs Python code per call; this is one per row
-        for i, entry in enumerate(paths_data["paths"]):
+        entries = paths_data["paths"]
+        if not files or len(files) == len(entries):
+            # The common case, and the fast one: both lists in one order.
             try:
-                path = linked[i] if linked else entry["_path"]
-                get = entry.get
-            except (KeyError, TypeError, AttributeError):
-                return None
-            if type(path) is not str:
-                return None
-            if "\\" in path:
-                path = path.replace("\\", "/")
-            ptype, size, sha, orig = (
-                get("path_type"), get("size_in_bytes"), get("sha256"), get("original_path")
-            )  # fmt: skip
-            out.append(new(CondaPath, (
-                path,
-                ptype if type(ptype) is str else None,
-                size if type(size) is int else None,
-                sha if type(sha) is str else None,
-                bool(get("prefix_placeholder")),
-                _posix(orig) if type(orig) is str else None,
-            )))  # fmt: skip
-        return tuple(out), True
+                out = _aligned(entries, files)
+            except _Misaligned:
+                pass
+            else:
+                return (out, True) if out is not None else None
+        assert files  # an empty `files` is always aligned
+        by_path = _by_path(entries, files)
+        return (by_path, True) if by_path is not None else None
     if files is None:
         return None
     return tuple(CondaPath(_posix(f)) for f in files), False
+
+
+def _aligned(entries: list[Any], files: tuple[str, ...] | None) -> tuple[CondaPath, ...] | None:
+    """One CondaPath per ``paths_data`` entry, its path from ``files`` at
+    the same index when given; None when an entry is malformed.  Raises
+    ``_Misaligned`` when the two lists name different files."""
+    if files:
+        # conda builds both lists from one list of link actions, `files`
+        # naming every one and paths_data those with path data: of equal
+        # length they are in one order.  A writer that broke this would
+        # show it at the ends or the middle (a shift moves every row after it).
+        for i in {0, len(files) // 2, len(files) - 1}:
+            own = entries[i].get("_path") if type(entries[i]) is dict else None
+            if type(own) is not str:
+                return None
+            path, own = _posix(files[i]), _posix(own)
+            if path != own and _linked(own, path) != path:
+                raise _Misaligned
+    out = []
+    new = tuple.__new__  # CondaPath(...) runs Python code per call; this is one per row
+    for i, entry in enumerate(entries):
+        try:
+            path = files[i] if files else entry["_path"]
+            get = entry.get
+        except (KeyError, TypeError, AttributeError):
+            return None
+        if type(path) is not str:
+            return None
+        if "\\" in path:
+            path = path.replace("\\", "/")
+        # _row, inline: this runs once per file of the env.
+        ptype, size, sha, orig, placeholder, in_prefix = (
+            get("path_type"), get("size_in_bytes"), get("sha256"), get("original_path"),
+            get("prefix_placeholder"), get("sha256_in_prefix"),
+        )  # fmt: skip
+        if in_prefix == sha:
+            in_prefix = None  # the usual row: nothing rewritten
+        elif type(in_prefix) is not str:
+            in_prefix = None
+        out.append(new(CondaPath, (
+            path,
+            ptype if type(ptype) is str else None,
+            size if type(size) is int else None,
+            sha if type(sha) is str else None,
+            bool(placeholder),
+            _posix(orig) if type(orig) is str else None,
+            in_prefix,
+        )))  # fmt: skip
+    return tuple(out)
+
+
+def _linked(own: str, path: str) -> str | None:
+    """``own`` (a noarch: python path as packaged) as linked, in the form
+    ``path`` has it; None when it is no such path."""
+    if own.startswith(_SITE) and path.endswith("/" + own):
+        return path
+    if own.startswith(_SCRIPTS):
+        rest = own[len(_SCRIPTS) :]
+        return path if path in ("bin/" + rest, "Scripts/" + rest) else None
+    return None
+
+
+def _row(path: str, get: Any) -> tuple[Any, ...]:
+    ptype, size, sha, orig, placeholder, in_prefix = (
+        get("path_type"), get("size_in_bytes"), get("sha256"), get("original_path"),
+        bool(get("prefix_placeholder")), get("sha256_in_prefix"),
+    )  # fmt: skip
+    if in_prefix == sha or type(in_prefix) is not str:
+        in_prefix = None
+    return (
+        path,
+        ptype if type(ptype) is str else None,
+        size if type(size) is int else None,
+        sha if type(sha) is str else None,
+        placeholder,
+        _posix(orig) if type(orig) is str else None,
+        in_prefix,
+    )
+
+
+def _by_path(entries: list[Any], files: tuple[str, ...]) -> tuple[CondaPath, ...] | None:
+    """Every file of ``files``, with what ``paths_data`` says of it when it
+    names it (noarch paths linked first); None when an entry is malformed."""
+    linked = [_posix(f) for f in files]
+    names = set(linked)
+    site = next((f for f in linked if "/site-packages/" in f), "")
+    site = site[: site.find("/site-packages/") + len("/site-packages/")]
+    windows = site.startswith("Lib/") or any(f.startswith("Scripts/") for f in linked)
+    scripts = "Scripts/" if windows else "bin/"
+    known: dict[str, Any] = {}
+    for entry in entries:
+        own = entry.get("_path") if type(entry) is dict else None
+        if type(own) is not str:
+            return None
+        own = _posix(own)
+        if own not in names:
+            if own.startswith(_SITE) and site:
+                own = site + own[len(_SITE) :]
+            elif own.startswith(_SCRIPTS):
+                own = scripts + own[len(_SCRIPTS) :]
+        known.setdefault(own, entry)
+    new = tuple.__new__
+    out = []
+    for path in linked:
+        entry = known.get(path)
+        out.append(new(CondaPath, _row(path, entry.get)) if entry is not None else CondaPath(path))
+    return tuple(out)
 
 
 def parse_record(raw: Any, rel: str, filename: str) -> tuple[CondaRecord | None, list[ReadProblem]]:

@@ -4,7 +4,8 @@ Presence comes from listing each directory once (``os.listdir``), not one
 ``stat`` per listed path: a data-science env has tens of thousands of files
 in a few thousand directories.  Sizes need an ``lstat`` of the files whose
 record gives one; with ``deep``, files are also hashed (sha256) in threads,
-since hashlib releases the GIL while it hashes.  Only the differences are
+since hashlib releases the GIL while it hashes, and so are, at every depth,
+the few files whose recorded size is not theirs.  Only the differences are
 returned.
 """
 
@@ -69,6 +70,15 @@ def scan_conda_files(prefix: str, records: Iterable[CondaRecord], *, deep: bool)
     gives a size that can be compared (no prefix placeholder, not a link),
     and hashed only when ``deep`` and its record gives a sha256.  Folders
     (``path_type: directory``) are not files and are skipped.
+
+    A file rewritten for the prefix without a ``prefix_placeholder`` key
+    (mamba 2, micromamba and constructor record only a ``sha256_in_prefix``
+    that differs from ``sha256``) has the package's size in its record, not
+    its own: it is hashed at every depth and compared with
+    ``sha256_in_prefix``.  Such files are few, and a normal conda prefix
+    has none, so the default depth still hashes nothing there.  With
+    ``deep``, a placeholder file is compared with its ``sha256_in_prefix``
+    too, when the record has one.
     """
     by_dir: dict[str, dict[str, CondaPath]] = defaultdict(dict)
     for record in records:
@@ -80,6 +90,7 @@ def scan_conda_files(prefix: str, records: Iterable[CondaRecord], *, deep: bool)
             by_dir[head][tail] = p
 
     checked = 0
+    hashed = 0
     missing: set[str] = set()
     altered: dict[str, str] = {}
     to_hash: list[tuple[str, str]] = []
@@ -95,6 +106,19 @@ def scan_conda_files(prefix: str, records: Iterable[CondaRecord], *, deep: bool)
             missing.update(f"{head}/{name}" if head else name for name in gone)
         base = folder + "/"
         for name, listed in wanted.items():
+            in_prefix = listed.sha256_in_prefix
+            if in_prefix is not None:
+                # Rewritten for the prefix: only its hash is evidence.
+                if (
+                    (listed.placeholder and not deep)
+                    or listed.path_type == "softlink"
+                    or name in gone
+                    or name.endswith(".pyc")
+                ):
+                    continue
+                to_hash.append((f"{head}/{name}" if head else name, in_prefix))
+                hashed += not deep
+                continue
             # Sizes of prefix-rewritten files and links are not evidence.
             if listed.size is None and not (deep and listed.sha256):
                 continue
@@ -117,4 +141,4 @@ def scan_conda_files(prefix: str, records: Iterable[CondaRecord], *, deep: bool)
         for (rel, expected), digest in zip(to_hash, _hash_all(prefix, to_hash), strict=True):
             if digest is not None and digest != expected:
                 altered[rel] = "sha256 differs from the record"
-    return FileCheck(checked=checked, missing=frozenset(missing), altered=altered)
+    return FileCheck(checked=checked, missing=frozenset(missing), altered=altered, hashed=hashed)

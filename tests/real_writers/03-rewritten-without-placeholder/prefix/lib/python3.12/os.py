@@ -1,0 +1,2 @@
+# os
+import abc

@@ -1,0 +1,2 @@
+#!python
+print('tool helper')
