@@ -225,6 +225,12 @@ class SitePackages:
     path: str  # prefix-relative when inside the prefix, else absolute
     dists: tuple[InstalledDist, ...] = ()
     editable_paths: tuple[str, ...] = ()  # lines of easy-install.pth / __editable__*.pth
+    # Where the folder really is (os.path.realpath, absolute), and whether a
+    # symbolic link inside the prefix leads to it (conda-forge's
+    # lib/python3.1 -> python3.1X): set by discover, read by the plan, which
+    # never deletes through a link.
+    real_path: str = ""
+    via_link: bool = False
 
 
 # --------------------------------------------------------------------------

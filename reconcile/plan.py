@@ -252,13 +252,24 @@ class _Builder:
     def orphaned(self, finding: Finding) -> None:
         site = str(finding.evidence.get("site_packages", ""))
         folder = str(finding.evidence.get("path", ""))
-        dist = next(
-            (d for s in self.graph.state.other_site_packages if s.path == site
+        found = next(
+            ((s, d) for s in self.graph.state.other_site_packages if s.path == site
              for d in s.dists if d.path == folder),
             None,
         )  # fmt: skip
-        if dist is None:
+        if found is None:
             self.leave(finding, "not found again in the prefix")
+            return
+        other, dist = found
+        live = self.graph.state.site_packages
+        if other.via_link or (
+            live is not None
+            and (other.path == live.path or (other.real_path and other.real_path == live.real_path))
+        ):
+            # lib/python3.1 -> python3.1X: the same folder under a second
+            # name.  rm -rf through it would delete the env's own packages.
+            self.leave(finding, f"{site} is reached through a symbolic link or is the env's "
+                       "own site-packages: nothing to remove")  # fmt: skip
             return
         # The env's Python never reads that folder: removing it is safe.
         for path in (dist.path, *dist.record):

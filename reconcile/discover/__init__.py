@@ -10,6 +10,7 @@ becomes a :class:`~reconcile.models.ReadProblem`, never an exception.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import PrefixNotFound
@@ -28,7 +29,7 @@ from ._dists import read_site_packages
 from ._files import scan_conda_files
 from ._history import parse_history
 from ._manager import read_manager
-from ._python import find_python, other_site_packages
+from ._python import find_python, other_site_packages, site_identity
 from .locate import locate_prefix, user_site_path
 
 __all__ = ["discover", "locate_prefix"]
@@ -90,10 +91,11 @@ def discover(
         if os.path.isdir(os.path.join(base, python.site_packages)):
             site, found = read_site_packages(base, python.site_packages, parsed)
             problems.extend(found)
+            site = _located(base, site)
         for rel in other_site_packages(base, python.site_packages):
             other, found = read_site_packages(base, rel, parsed)
             problems.extend(found)
-            others.append(other)
+            others.append(_located(base, other))
         user_path = user_site_path(python, home)
         if user_path is not None and user_path.is_dir():
             user_site, found = read_site_packages(base, str(user_path), parsed)
@@ -125,3 +127,8 @@ def discover(
         problems=tuple(problems),
         manager=read_manager(base) if has_meta else None,
     )
+
+
+def _located(base: str, site: SitePackages) -> SitePackages:
+    real, via_link = site_identity(base, site.path)
+    return replace(site, real_path=real, via_link=via_link)

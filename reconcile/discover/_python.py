@@ -20,7 +20,7 @@ from packaging.version import InvalidVersion, Version
 
 from ..models import CondaRecord, PythonInfo
 
-__all__ = ["find_python", "host_subdir", "read_pyvenv_cfg"]
+__all__ = ["find_python", "host_subdir", "other_site_packages", "read_pyvenv_cfg", "site_identity"]
 
 _LIB_PY = re.compile(r"^python(\d+)\.(\d+)(t?)$")
 
@@ -66,7 +66,14 @@ def _subdir(records: Sequence[CondaRecord], python: CondaRecord | None) -> str:
 
 
 def _lib_dirs(prefix: str) -> list[tuple[Version, str]]:
-    """``lib/pythonX.Y[t]`` folders that hold a site-packages, newest first."""
+    """``lib/pythonX.Y[t]`` folders that hold a site-packages, newest first.
+
+    A name that is a symbolic link is left out: conda-forge's and defaults'
+    python >= 3.10 ship ``lib/python3.1 -> python3.1X`` (a ``softlink`` in
+    the python record's ``paths_data``), a second name for the real folder,
+    not another Python's.  A dangling link or a link loop is not a folder
+    either way.
+    """
     found = []
     try:
         names = os.listdir(os.path.join(prefix, "lib"))
@@ -74,15 +81,42 @@ def _lib_dirs(prefix: str) -> list[tuple[Version, str]]:
         names = []
     for name in names:
         m = _LIB_PY.match(name)
-        if m and os.path.isdir(os.path.join(prefix, "lib", name, "site-packages")):
+        folder = os.path.join(prefix, "lib", name)
+        if m and not os.path.islink(folder) and os.path.isdir(f"{folder}/site-packages"):
             found.append((Version(f"{m.group(1)}.{m.group(2)}"), f"lib/{name}/site-packages"))
     found.sort(reverse=True)
     return found
 
 
+def site_identity(prefix: str, rel: str) -> tuple[str, bool]:
+    """The real path of the folder ``rel`` names, and whether a symbolic link
+    inside the prefix leads there (``lib/python3.1/site-packages`` is
+    ``lib/python3.1X/site-packages``).  A link above the prefix moves the
+    whole prefix and does not count.  ``os.path.realpath`` does not raise on
+    a loop; an absolute ``rel`` (the user site) is outside the prefix."""
+    via_link = False
+    if not os.path.isabs(rel):
+        walked = prefix
+        for part in rel.replace("\\", "/").split("/"):
+            walked = os.path.join(walked, part)
+            if os.path.islink(walked):
+                via_link = True
+                break
+    return os.path.realpath(os.path.join(prefix, rel)), via_link
+
+
 def other_site_packages(prefix: str, current: str | None) -> list[str]:
-    """Every ``lib/pythonX.Y/site-packages`` except the env's own."""
-    return sorted(rel for _, rel in _lib_dirs(prefix) if rel != current)
+    """Every ``lib/pythonX.Y/site-packages`` except the env's own, each real
+    folder once: one whose real path is the env's own site-packages is that
+    folder under another name, never another Python's."""
+    seen = {os.path.realpath(os.path.join(prefix, current))} if current else set()
+    out = []
+    for _, rel in _lib_dirs(prefix):
+        real = os.path.realpath(os.path.join(prefix, rel))
+        if rel != current and real not in seen:
+            seen.add(real)
+            out.append(rel)
+    return sorted(out)
 
 
 def find_python(prefix: str, records: Sequence[CondaRecord]) -> PythonInfo | None:

@@ -204,15 +204,31 @@ def test_prefix_python_is_the_environment(lab: Any, scenario: str) -> None:
     assert Path(purelib) == site_packages(lab.prefix(scenario))
 
 
-def test_conda_dist_infos_say_whl2conda(lab: Any, scenario: str) -> None:
-    """A dist-info a conda record lists was written by whl2conda, unless pip rewrote it."""
+def test_conda_dist_infos_say_conda(lab: Any, scenario: str) -> None:
+    """A dist-info a conda record lists says INSTALLER ``conda``, as conda-forge's do,
+    unless pip rewrote it; its RECORD lists INSTALLER and REQUESTED (pip wrote them when
+    conda-build ran it), so a pip uninstall leaves nothing behind."""
     prefix = lab.prefix(scenario)
     for name, record in records(prefix).items():
         for rel in record["files"]:
             if rel.endswith(".dist-info/INSTALLER") and (prefix / rel).exists():
                 rewritten = (scenario, name) == ("force-reinstall-same-version", "six")
-                expected = "pip" if rewritten else "whl2conda"
+                expected = "pip" if rewritten else "conda"
                 assert (prefix / rel).read_text().strip() == expected, (name, rel)
+                folder = rel.rsplit("/", 2)[-2]
+                rows = {r.split(",", 1)[0] for r in
+                        (prefix / rel).with_name("RECORD").read_text().splitlines()}  # fmt: skip
+                assert {f"{folder}/INSTALLER", f"{folder}/REQUESTED"} <= rows, (name, rel)
+
+
+def test_python_package_ships_the_python3_1_link(lab: Any, scenario: str) -> None:
+    """lib/python3.1 -> python3.1X, listed as a softlink, as in every conda-forge python."""
+    prefix = lab.prefix(scenario)
+    link = prefix / "lib" / "python3.1"
+    assert link.is_symlink() and os.readlink(link) == f"python{PY}"
+    (python,) = [r for n, r in records(prefix).items() if n == "python"]
+    listed = {p["_path"]: p for p in python["paths_data"]["paths"]}
+    assert listed["lib/python3.1"]["path_type"] == "softlink"
 
 
 def test_rebuild_reuses_the_built_prefix(
@@ -243,7 +259,7 @@ def test_half_built_scenario_is_built_again(lab: Any, lab_module: ModuleType) ->
 def test_clean(lab: Any) -> None:
     prefix = lab.prefix("clean")
     assert dist_infos(prefix, "attrs") == {"attrs-24.2.0.dist-info": "pip"}
-    assert dist_infos(prefix, "requests") == {"requests-2.32.3.dist-info": "whl2conda"}
+    assert dist_infos(prefix, "requests") == {"requests-2.32.3.dist-info": "conda"}
     assert "attrs" not in records(prefix)
     assert (
         run_python(lab, "clean", "import attr, requests; print(requests.__version__)") == "2.32.3"
@@ -254,12 +270,8 @@ def test_pip_upgrades_conda_package(lab: Any) -> None:
     prefix = lab.prefix("pip-upgrades-conda-package")
     listed = records(prefix)["six"]["files"]
     assert f"lib/python{PY}/site-packages/six-1.16.0.dist-info/METADATA" in listed
-    leftover = site_packages(prefix) / "six-1.16.0.dist-info"
-    assert sorted(p.name for p in leftover.iterdir()) == ["INSTALLER", "REQUESTED"]
-    assert dist_infos(prefix, "six") == {
-        "six-1.16.0.dist-info": "whl2conda",
-        "six-1.17.0.dist-info": "pip",
-    }
+    assert not (site_packages(prefix) / "six-1.16.0.dist-info").exists()
+    assert dist_infos(prefix, "six") == {"six-1.17.0.dist-info": "pip"}
     assert (
         run_python(lab, "pip-upgrades-conda-package", "import six; print(six.__version__)")
         == "1.17.0"
@@ -275,7 +287,7 @@ def test_pip_replaces_conda_dependency(lab: Any) -> None:
 
 def test_no_deps_leaves_conflict(lab: Any) -> None:
     prefix = lab.prefix("no-deps-leaves-conflict")
-    assert dist_infos(prefix, "urllib3") == {"urllib3-1.26.20.dist-info": "whl2conda"}
+    assert dist_infos(prefix, "urllib3") == {"urllib3-1.26.20.dist-info": "conda"}
     metadata = site_packages(prefix) / "types_requests-2.32.0.20240914.dist-info" / "METADATA"
     assert "Requires-Dist: urllib3>=2" in metadata.read_text()
 
@@ -297,10 +309,7 @@ def test_pip_breaks_conda_depends(lab: Any) -> None:
 def test_pip_downgrades_below_conda_depends(lab: Any) -> None:
     prefix = lab.prefix("pip-downgrades-below-conda-depends")
     assert "idna <4,>=2.5" in records(prefix)["requests"]["depends"]
-    assert dist_infos(prefix, "idna") == {
-        "idna-2.4.dist-info": "pip",
-        "idna-3.10.dist-info": "whl2conda",
-    }
+    assert dist_infos(prefix, "idna") == {"idna-2.4.dist-info": "pip"}
 
 
 def test_pip_uninstalls_conda_package(lab: Any) -> None:
@@ -308,15 +317,14 @@ def test_pip_uninstalls_conda_package(lab: Any) -> None:
     assert "six >=1.5" in records(prefix)["python-dateutil"]["depends"]
     assert f"lib/python{PY}/site-packages/six.py" in records(prefix)["six"]["files"]
     assert not (site_packages(prefix) / "six.py").exists()
-    leftover = site_packages(prefix) / "six-1.16.0.dist-info"
-    assert sorted(p.name for p in leftover.iterdir()) == ["INSTALLER", "REQUESTED"]
+    assert not (site_packages(prefix) / "six-1.16.0.dist-info").exists()
 
 
 def test_ignore_installed_duplicate(lab: Any) -> None:
     prefix = lab.prefix("ignore-installed-duplicate")
     sp = site_packages(prefix)
     assert dist_infos(prefix, "six") == {
-        "six-1.16.0.dist-info": "whl2conda",
+        "six-1.16.0.dist-info": "conda",
         "six-1.17.0.dist-info": "pip",
     }
     assert (sp / "six-1.16.0.dist-info" / "METADATA").is_file()
@@ -330,7 +338,7 @@ def test_force_reinstall_same_version(lab: Any) -> None:
     rel = f"lib/python{PY}/site-packages/six-1.16.0.dist-info/INSTALLER"
     listed = {p["_path"]: p for p in records(prefix)["six"]["paths_data"]["paths"]}
     assert (prefix / rel).read_text() == "pip\n"
-    assert listed[rel]["size_in_bytes"] == len("whl2conda"), "conda's INSTALLER is gone"
+    assert listed[rel]["size_in_bytes"] == len("conda"), "conda's INSTALLER is gone"
 
 
 def test_pip_upgrades_conda_pip(lab: Any) -> None:
@@ -348,7 +356,7 @@ def test_conda_installs_over_pip(lab: Any) -> None:
     cached = lab.root / "pkgs" / "six-1.16.0-py_0" / "site-packages" / "six.py"
     assert (sp / "six.py").samefile(cached)
     assert dist_infos(prefix, "six") == {
-        "six-1.16.0.dist-info": "whl2conda",
+        "six-1.16.0.dist-info": "conda",
         "six-1.17.0.dist-info": "pip",
     }
     assert (sp / "six-1.17.0.dist-info" / "METADATA").is_file()
@@ -484,7 +492,7 @@ def test_conda_meta_directory(lab: Any) -> None:
 def test_conda_meta_corruptions_leave_six_installed(lab: Any) -> None:
     for name in ("conda-meta-truncated", "conda-meta-junk", "conda-meta-misnamed",
                  "conda-meta-symlink-loop", "conda-meta-directory"):  # fmt: skip
-        assert dist_infos(lab.prefix(name), "six") == {"six-1.16.0.dist-info": "whl2conda"}, name
+        assert dist_infos(lab.prefix(name), "six") == {"six-1.16.0.dist-info": "conda"}, name
 
 
 def test_metadata_not_utf8(lab: Any) -> None:
