@@ -296,8 +296,9 @@ class FileCheck:
 class ReadProblem:
     """Something discovery could not read; ``check`` reports it as a finding.
 
-    ``code`` is the finding code it becomes (``invalid-record`` or
-    ``stale-dist-info``).
+    ``code`` is the finding code it becomes (``invalid-record``,
+    ``stale-dist-info``, ``legacy-metadata`` or ``record-outside-prefix``);
+    ``field`` names the metadata field a ``legacy-metadata`` is about.
     """
 
     code: str
@@ -305,6 +306,7 @@ class ReadProblem:
     path: str
     reason: str
     severity: Severity = Severity.ERROR
+    field: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
