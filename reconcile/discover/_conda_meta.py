@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
+from ..channels import url_subdir
 from ..models import CondaPath, CondaRecord, ReadProblem, Severity
 from ._cache import ParseCache
 
@@ -132,7 +133,7 @@ def parse_record(raw: Any, rel: str, filename: str) -> tuple[CondaRecord | None,
         build=build,
         build_number=build_number if isinstance(build_number, int) else 0,
         channel=channel if isinstance(channel, str) else None,
-        subdir=raw.get("subdir") if isinstance(raw.get("subdir"), str) else None,
+        subdir=_subdir(raw),
         noarch=_noarch(raw.get("noarch")),
         depends=lists["depends"],
         constrains=lists["constrains"],
@@ -149,6 +150,30 @@ def parse_record(raw: Any, rel: str, filename: str) -> tuple[CondaRecord | None,
         in_package_cache=in_package_cache(*_cache_probes(raw)),
     )
     return record, problems
+
+
+def _subdir(raw: dict[str, Any]) -> str | None:
+    """The record's subdir; where an old record has no ``subdir`` key, the one
+    conda itself derives (``SubdirField``): from the package ``url``, then from
+    ``platform`` and ``arch`` (``linux`` + ``x86_64`` -> ``linux-64``; a
+    platform without an arch is noarch).  The channel URL, which conda 4.3
+    wrote with the subdir at its end, is the last evidence."""
+    subdir = raw.get("subdir")
+    if isinstance(subdir, str) and subdir:
+        return subdir
+    url = raw.get("url")
+    found = url_subdir(url) if isinstance(url, str) else None
+    if found:
+        return found
+    platform, arch = raw.get("platform"), raw.get("arch")
+    if isinstance(platform, str) and platform:
+        if not isinstance(arch, str) or not arch:
+            return "noarch"
+        if "x86" in arch:
+            arch = "64" if "64" in arch else "32"
+        return f"{platform}-{arch}"
+    channel = raw.get("channel")
+    return url_subdir(channel) if isinstance(channel, str) else None
 
 
 def _cache_probes(raw: Any) -> tuple[Any, Any]:
