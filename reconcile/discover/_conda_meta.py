@@ -24,6 +24,8 @@ from ._cache import ParseCache
 __all__ = ["read_conda_meta"]
 
 _INVALID = "invalid-record"
+#: The first line of every Git LFS pointer file (git-lfs spec v1).
+_LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 
 
 def _stem_name(filename: str) -> str:
@@ -38,6 +40,19 @@ def _problem(
 ) -> ReadProblem:
     return ReadProblem(
         code=_INVALID, package=_stem_name(filename), path=rel, reason=reason, severity=severity
+    )
+
+
+def _lfs_reason(data: bytes) -> str:
+    size = next(
+        (line[5:].strip() for line in data.decode("ascii", "replace").splitlines()
+         if line.startswith("size ")),
+        "",
+    )  # fmt: skip
+    real = f" to a file of {size} bytes" if size.isdigit() else ""
+    return (
+        f"a Git LFS pointer{real}, not the record: the file is kept in Git LFS and was "
+        "never fetched (run `git lfs pull`)"
     )
 
 
@@ -296,6 +311,11 @@ def _read_one(
         return None, [_problem(rel, entry.name, f"cannot read: {exc.strerror or exc}")], none
     if not data.strip():
         return None, [_problem(rel, entry.name, "file is empty")], none
+    if data.startswith(_LFS_POINTER):
+        # A repository that tracks the env in Git LFS, cloned without the
+        # objects: the record is git-lfs's three-line stand-in
+        # (version / oid sha256:... / size N), not JSON.
+        return None, [_problem(rel, entry.name, _lfs_reason(data))], none
     try:
         raw = json.loads(data)
     except UnicodeDecodeError:
