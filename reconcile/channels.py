@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-__all__ = ["channel_name", "file_url_path", "redact_url"]
+__all__ = ["channel_name", "file_url_path", "redact_url", "url_subdir"]
 
 _TOKEN = re.compile(r"/t/[^/]+")
 _SUBDIRS = (
@@ -66,6 +66,22 @@ def channel_name(channel: str | None) -> str | None:
     if parts.netloc in _ANACONDA_HOSTS:
         return parts.path.strip("/") or clean
     return clean
+
+
+def url_subdir(url: str | None) -> str | None:
+    """The subdir a package or channel URL names: ``.../conda-forge/osx-arm64/x.conda``
+    and ``.../conda-forge/osx-arm64`` -> ``osx-arm64``; None when it names none."""
+    if not url:
+        return None
+    try:
+        path = urlsplit(url).path if "://" in url else url
+    except ValueError:
+        return None
+    segments = [s for s in path.replace("\\", "/").split("/") if s]
+    for segment in reversed(segments[-2:]):
+        if segment in _SUBDIRS:
+            return segment
+    return None
 
 
 def file_url_path(url: str) -> str:

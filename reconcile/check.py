@@ -69,6 +69,15 @@ CODES: Mapping[str, tuple[Severity, str]] = {
         "the user site is visible to this env and holds distributions",
     ),
     "stale-dist-info": (Severity.WARNING, "a dist-info that cannot be used or uninstalled"),
+    "legacy-metadata": (
+        Severity.INFO,
+        "a metadata field packaging no longer parses (old metadata pip still installs "
+        "over); that field is not evaluated",
+    ),
+    "record-outside-prefix": (
+        Severity.INFO,
+        "a RECORD lists paths outside the prefix; they are not followed",
+    ),
     "invalid-record": (
         Severity.ERROR,
         "a conda-meta file that cannot be read or disagrees with its name",
@@ -132,7 +141,9 @@ def _label(node: Node) -> str:
 
 def _check_read_problems(graph: Graph) -> Iterator[Finding]:
     for p in graph.state.problems:
-        yield _finding(p.code, p.package, f"{p.path}: {p.reason}", p.severity, path=p.path)
+        yield _finding(
+            p.code, p.package, f"{p.path}: {p.reason}", p.severity, path=p.path, field=p.field
+        )
 
 
 def _check_duplicate_records(graph: Graph) -> Iterator[Finding]:

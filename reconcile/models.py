@@ -320,8 +320,9 @@ class FileCheck:
 class ReadProblem:
     """Something discovery could not read; ``check`` reports it as a finding.
 
-    ``code`` is the finding code it becomes (``invalid-record`` or
-    ``stale-dist-info``).
+    ``code`` is the finding code it becomes (``invalid-record``,
+    ``stale-dist-info``, ``legacy-metadata`` or ``record-outside-prefix``);
+    ``field`` names the metadata field a ``legacy-metadata`` is about.
     """
 
     code: str
@@ -329,6 +330,7 @@ class ReadProblem:
     path: str
     reason: str
     severity: Severity = Severity.ERROR
+    field: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -59,13 +59,15 @@ def _identity(finding: Finding) -> list[str]:
     stays the same from run to run (no counts, no installed versions)."""
     ev = finding.evidence
     parts: list[str] = []
-    if finding.code in ("stale-dist-info", "invalid-record"):
+    if finding.code in (
+        "stale-dist-info", "invalid-record", "legacy-metadata", "record-outside-prefix"
+    ):
         # The broken file is the finding.
         paths = ev.get("paths") or [ev.get("path", "")]
         parts.extend(sorted(str(p) for p in paths))
     elif "file" in ev:
         parts.append(str(ev["file"]))  # not the line: lines move when a file is edited
-    for key in ("site_packages", "kind", "renamed"):
+    for key in ("site_packages", "kind", "renamed", "field"):
         if isinstance(ev.get(key), str):
             parts.append(f"{key}={ev[key]}")
     if isinstance(ev.get("owners"), list):

@@ -114,6 +114,17 @@ HELP: Mapping[str, str] = {
         "unreadable, or not UTF-8). Remove the debris and reinstall the package if it is "
         "still wanted."
     ),
+    "legacy-metadata": (
+        "Old metadata that packaging 22 and later reject (Requires-Python: >=3.5.*, a "
+        "Requires-Dist such as pyarrow (>=0.15.*), a non-PEP 440 Version). pip still reads "
+        "and installs over such a distribution, so it is usable; only that field is not "
+        "evaluated. Upgrading the package to a release with valid metadata removes it."
+    ),
+    "record-outside-prefix": (
+        "A RECORD lists paths outside the environment. They are never followed, and pip "
+        "uninstall leaves them alone (\"outside of prefix\"). Informational; check what wrote "
+        "the row if the distribution did not come from a package index."
+    ),
     "invalid-record": (
         "A conda-meta file is not valid JSON, lacks required keys, disagrees with its file "
         "name, or is one of two records for one name. conda cannot act on it reliably: "

@@ -18,12 +18,15 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
+from ..channels import url_subdir
 from ..models import CondaPath, CondaRecord, ReadProblem, Severity
 from ._cache import ParseCache
 
 __all__ = ["read_conda_meta"]
 
 _INVALID = "invalid-record"
+#: The first line of every Git LFS pointer file (git-lfs spec v1).
+_LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 
 
 def _stem_name(filename: str) -> str:
@@ -38,6 +41,19 @@ def _problem(
 ) -> ReadProblem:
     return ReadProblem(
         code=_INVALID, package=_stem_name(filename), path=rel, reason=reason, severity=severity
+    )
+
+
+def _lfs_reason(data: bytes) -> str:
+    size = next(
+        (line[5:].strip() for line in data.decode("ascii", "replace").splitlines()
+         if line.startswith("size ")),
+        "",
+    )  # fmt: skip
+    real = f" to a file of {size} bytes" if size.isdigit() else ""
+    return (
+        f"a Git LFS pointer{real}, not the record: the file is kept in Git LFS and was "
+        "never fetched (run `git lfs pull`)"
     )
 
 
@@ -245,7 +261,7 @@ def parse_record(raw: Any, rel: str, filename: str) -> tuple[CondaRecord | None,
         build=build,
         build_number=build_number if isinstance(build_number, int) else 0,
         channel=channel if isinstance(channel, str) else None,
-        subdir=raw.get("subdir") if isinstance(raw.get("subdir"), str) else None,
+        subdir=_subdir(raw),
         noarch=_noarch(raw.get("noarch")),
         depends=lists["depends"],
         constrains=lists["constrains"],
@@ -262,6 +278,30 @@ def parse_record(raw: Any, rel: str, filename: str) -> tuple[CondaRecord | None,
         in_package_cache=in_package_cache(*_cache_probes(raw)),
     )
     return record, problems
+
+
+def _subdir(raw: dict[str, Any]) -> str | None:
+    """The record's subdir; where an old record has no ``subdir`` key, the one
+    conda itself derives (``SubdirField``): from the package ``url``, then from
+    ``platform`` and ``arch`` (``linux`` + ``x86_64`` -> ``linux-64``; a
+    platform without an arch is noarch).  The channel URL, which conda 4.3
+    wrote with the subdir at its end, is the last evidence."""
+    subdir = raw.get("subdir")
+    if isinstance(subdir, str) and subdir:
+        return subdir
+    url = raw.get("url")
+    found = url_subdir(url) if isinstance(url, str) else None
+    if found:
+        return found
+    platform, arch = raw.get("platform"), raw.get("arch")
+    if isinstance(platform, str) and platform:
+        if not isinstance(arch, str) or not arch:
+            return "noarch"
+        if "x86" in arch:
+            arch = "64" if "64" in arch else "32"
+        return f"{platform}-{arch}"
+    channel = raw.get("channel")
+    return url_subdir(channel) if isinstance(channel, str) else None
 
 
 def _cache_probes(raw: Any) -> tuple[Any, Any]:
@@ -384,6 +424,11 @@ def _read_one(
         return None, [_problem(rel, entry.name, f"cannot read: {exc.strerror or exc}")], none
     if not data.strip():
         return None, [_problem(rel, entry.name, "file is empty")], none
+    if data.startswith(_LFS_POINTER):
+        # A repository that tracks the env in Git LFS, cloned without the
+        # objects: the record is git-lfs's three-line stand-in
+        # (version / oid sha256:... / size N), not JSON.
+        return None, [_problem(rel, entry.name, _lfs_reason(data))], none
     try:
         raw = json.loads(data)
     except UnicodeDecodeError:

@@ -6,6 +6,12 @@ REQUESTED; PEP 610 direct_url.json), setuptools ``*.egg-info`` as a folder
 file, and legacy ``*.egg-link`` files whose metadata lives in the linked
 project.  Only metadata is read: nothing is imported or executed, and a
 RECORD path that leaves the prefix is counted, never followed.
+
+Old metadata that packaging >= 22 rejects (``Requires-Python: >=3.5.*``,
+``Requires-Dist: pyarrow (>=0.15.*)``, a non-PEP 440 ``Version``) does not make
+a distribution stale: pip reads it and installs over it.  The field that
+cannot be evaluated is reported at info level (``legacy-metadata``) and the
+rest of the distribution is used as it is.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from ..channels import file_url_path
 from ..models import (
@@ -37,6 +44,11 @@ from ._cache import ParseCache
 __all__ = ["read_site_packages"]
 
 _STALE = "stale-dist-info"
+_LEGACY = "legacy-metadata"
+_OUTSIDE = "record-outside-prefix"
+#: ``lib/pythonX.Y/site-packages``: the folder a RECORD written on Unix is
+#: relative to, three levels below the prefix.
+_UNIX_SITE = "lib/python3/site-packages"
 _CSV_FIELD_LIMIT = csv.field_size_limit()
 _MAX_METADATA = 16 * 1024 * 1024  # headers live at the top; a bigger file is junk
 
@@ -60,6 +72,29 @@ class _Reader:
         self.problems.append(
             ReadProblem(code=_STALE, package=package, path=path, reason=reason, severity=severity)
         )
+
+    def legacy(self, package: str, path: str, reason: str, field: str) -> None:
+        """A metadata field packaging cannot parse: at most worth an info."""
+        self.problems.append(
+            ReadProblem(
+                code=_LEGACY, package=package, path=path, reason=reason,
+                severity=Severity.INFO, field=field,
+            )
+        )
+
+    def version(self, text: str, package: str, shown: str) -> Version | None:
+        version = parse_version(text)
+        if version is None and text:
+            # setuptools < 66 kept legacy versions ("1.0-SNAPSHOT", "2004d")
+            # in METADATA; pip installed them, and packaging >= 22 has no
+            # LegacyVersion to order them.
+            self.legacy(
+                package, shown,
+                f"Version {text!r} is not a PEP 440 version; it is not compared with "
+                "any specifier",
+                "Version",
+            )
+        return version
 
     def relpath(self, name: str) -> str:
         return f"{self.rel}/{name}"
@@ -185,18 +220,21 @@ class _Reader:
             # Without RECORD pip cannot uninstall it (PEP 376).  Conda-owned
             # dist-infos are removed by conda, so they are judged elsewhere.
             self.problem(name, shown, "no RECORD: pip cannot uninstall this distribution")
+        metadata = shown + "/METADATA"
         return InstalledDist(
             name=name,
             raw_name=raw_name,
-            version=parse_version(version_text),
+            version=self.version(version_text, name, metadata),
             version_text=version_text,
             path=shown,
             kind="dist-info",
             installer=installer,
             installer_size=len(installer_bytes) if installer_bytes is not None else None,
             requested="REQUESTED" in members,
-            requires=self.requirements(headers.get("requires-dist", []), name, shown),
-            requires_python=self.requires_python(_first(headers, "requires-python"), name, shown),
+            requires=self.requirements(headers.get("requires-dist", []), name, metadata),
+            requires_python=self.requires_python(
+                _first(headers, "requires-python"), name, metadata
+            ),
             extras=tuple(headers.get("provides-extra", [])),
             direct_url=direct_url,
             editable_target=target,
@@ -248,7 +286,7 @@ class _Reader:
         return InstalledDist(
             name=name,
             raw_name=raw_name,
-            version=parse_version(version_text),
+            version=self.version(version_text, name, shown),
             version_text=version_text,
             path=shown,
             kind=kind,
@@ -317,7 +355,7 @@ class _Reader:
         if data is None:
             return None, None
         paths: list[str] = []
-        escaped = 0
+        escaped: list[str] = []
         text = data.decode("utf-8", "replace")
         lines = text.splitlines()
         firsts = _record_paths(text, lines)
@@ -341,17 +379,42 @@ class _Reader:
                 paths.append(base + path)
                 continue
             rel = self.inside(path)
-            if rel is None:
-                escaped += 1
-            else:
-                paths.append(rel)
+            if rel is not None:
+                paths.append(rel)  # "../../../bin/pip": outside site-packages, inside the prefix
+            elif not self.unix_layout_inside(path):
+                escaped.append(path)
         if escaped and not os.path.isabs(self.rel):
-            self.problem(
-                name,
-                shown + "/RECORD",
-                f"RECORD lists {escaped} path(s) outside the prefix; not followed",
+            # pip itself never removes such a path ("Not removing or modifying
+            # (outside of prefix)"), so the distribution is still usable and
+            # uninstallable: worth an info, never stale.
+            self.problems.append(
+                ReadProblem(
+                    code=_OUTSIDE,
+                    package=name,
+                    path=shown + "/RECORD",
+                    reason=f"RECORD lists {len(escaped)} path(s) outside the prefix, e.g. "
+                    f"{escaped[0]!r}; reconcile does not follow them and pip uninstall "
+                    "leaves them alone",
+                    severity=Severity.INFO,
+                )
             )
         return paths, len(data)
+
+    def unix_layout_inside(self, path: str) -> bool:
+        """Whether ``path`` stays inside the prefix when read against a Unix
+        ``lib/pythonX.Y/site-packages``, here where site-packages is only two
+        levels deep (``Lib/site-packages`` on Windows).  conda's noarch: python
+        packages are built on Unix: pip, wheel and setuptools list
+        ``../../../bin/pip`` in RECORD, and keep it when conda links them into
+        a Windows prefix.  That is the writer's layout, not a stray path; the
+        file it names is not here (conda made ``Scripts/pip.exe``), so it is
+        not followed either."""
+        if self.outside or self.rel.count("/") != 1 or "\\" in path:
+            return False
+        if path.startswith("/") or path[1:2] == ":":
+            return False
+        joined = posixpath.normpath(posixpath.join(_UNIX_SITE, path))
+        return joined != ".." and not joined.startswith("../")
 
     def installed_files(self, text: str, egg_rel: str) -> tuple[str, ...]:
         # installed-files.txt paths are relative to the egg-info folder.
@@ -384,11 +447,26 @@ class _Reader:
 
     def requirements(self, lines: list[str], name: str, shown: str) -> tuple[Requirement, ...]:
         out = []
+        bad = []
         for line in lines:
             try:
                 out.append(Requirement(line))
             except InvalidRequirement:
-                self.problem(name, shown, f"unparseable requirement {line!r} ignored")
+                bad.append(line)
+        if bad:
+            # Legacy specifiers ("pyarrow (>=0.15.*)", "pytz (>dev)") that
+            # packaging < 22 accepted: pip installed the distribution and
+            # installs over it; only these lines cannot be evaluated.  One
+            # finding per distribution and field.
+            shown_lines = ", ".join(repr(line) for line in bad[:3])
+            more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+            self.legacy(
+                name, shown,
+                f"Requires-Dist {shown_lines}{more}: not valid PEP 508, "
+                f"{'this requirement is' if len(bad) == 1 else 'these requirements are'} "
+                "not evaluated",
+                "Requires-Dist",
+            )
         return tuple(out)
 
     def requires_python(self, text: str | None, name: str, shown: str) -> SpecifierSet | None:
@@ -397,7 +475,14 @@ class _Reader:
         try:
             return SpecifierSet(text)
         except InvalidSpecifier:
-            self.problem(name, shown, f"unparseable Requires-Python {text!r} ignored")
+            # ">=3.5.*" (pylint 2.6, chaostoolkit-lib 1.8): a wildcard only
+            # == and != allow (PEP 440).  pip reads the distribution anyway.
+            self.legacy(
+                name, shown,
+                f"Requires-Python {text!r} is not a valid PEP 440 specifier; it cannot be "
+                "evaluated",
+                "Requires-Python",
+            )
             return None
 
     def direct_url(self, folder: str, name: str, shown: str) -> DirectUrl | None:

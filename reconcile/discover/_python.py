@@ -3,8 +3,10 @@
 In order of trust: the conda ``python`` record (its version, and
 ``python_site_packages_path`` when the writer recorded it, as for
 free-threaded builds), then ``pyvenv.cfg``, then the ``lib/pythonX.Y`` or
-``Lib`` layout on disk.  The platform is the conda subdir of the records;
-without records it is assumed to be the host's.
+``Lib`` layout on disk.  The platform is a conda subdir and always comes
+from the prefix when the prefix says it (see ``_subdir``): the records, then
+the interpreter binary and the layout.  Only a prefix that tells nothing is
+assumed to be for the machine reconcile runs on.
 """
 
 from __future__ import annotations
@@ -58,11 +60,76 @@ def read_pyvenv_cfg(prefix: str) -> dict[str, str]:
     return out
 
 
-def _subdir(records: Sequence[CondaRecord], python: CondaRecord | None) -> str:
+def _subdir(prefix: str, records: Sequence[CondaRecord], python: CondaRecord | None) -> str:
+    """The env's conda subdir, from the prefix itself, in order of trust:
+
+    1. the python record's subdir;
+    2. the subdir most records name (an env whose python record is corrupt
+       still has openssl, libffi, ...; ``parse_record`` derives a missing
+       subdir from the url or platform/arch, as conda does);
+    3. the interpreter: the machine field of ``python.exe`` (PE) or of
+       ``bin/python3*`` (ELF, Mach-O), then a Windows layout (``Lib/`` with
+       ``Scripts/`` or ``python.exe``), e.g. an env of noarch records only;
+    4. when nothing in the prefix tells (noarch records, no interpreter: a
+       partial copy), the machine reconcile runs on, which is then a guess.
+    """
     if python is not None and python.subdir and python.subdir != "noarch":
         return python.subdir
     counts = Counter(r.subdir for r in records if r.subdir and r.subdir != "noarch")
-    return counts.most_common(1)[0][0] if counts else host_subdir()
+    if counts:
+        return counts.most_common(1)[0][0]
+    return _layout_subdir(prefix) or host_subdir()
+
+
+#: PE ``Machine`` -> conda subdir (python.exe).
+_PE_MACHINES = {0x8664: "win-64", 0x14C: "win-32", 0xAA64: "win-arm64"}
+#: ELF ``e_machine`` -> conda subdir (bin/python3.X on Linux).
+_ELF_MACHINES = {
+    0x3E: "linux-64", 0x03: "linux-32", 0xB7: "linux-aarch64", 0x15: "linux-ppc64le",
+    0x16: "linux-s390x", 0x28: "linux-armv7l",
+}  # fmt: skip
+#: Mach-O ``cputype`` -> conda subdir (bin/python3.X on macOS, thin binaries).
+_MACHO_CPUS = {0x01000007: "osx-64", 0x0100000C: "osx-arm64"}
+
+
+def _layout_subdir(prefix: str) -> str | None:
+    """The subdir the interpreter in ``prefix`` was built for, or what the
+    layout says (Windows only); None when the prefix has neither."""
+    head = _head(os.path.join(prefix, "python.exe"), 4096)
+    if head[:2] == b"MZ" and len(head) >= 0x40:
+        offset = int.from_bytes(head[0x3C:0x40], "little")
+        if head[offset : offset + 4] == b"PE\0\0":
+            machine = int.from_bytes(head[offset + 4 : offset + 6], "little")
+            if machine in _PE_MACHINES:
+                return _PE_MACHINES[machine]
+    names = [rel.split("/")[1] for _, rel in _lib_dirs(prefix)]  # python3.12
+    for name in (*names, "python3", "python"):
+        found = _binary_subdir(_head(os.path.join(prefix, "bin", name), 64))
+        if found:
+            return found
+    # After the binaries: on a case-insensitive disk "Lib" is also "lib".
+    if os.path.isdir(os.path.join(prefix, "Lib", "site-packages")) and (
+        head or os.path.isdir(os.path.join(prefix, "Scripts"))
+    ):
+        return "win-64"  # the Windows layout; win-64 is by far the commonest
+    return None
+
+
+def _binary_subdir(head: bytes) -> str | None:
+    if head[:4] == b"\x7fELF" and len(head) >= 20:
+        big = head[5] == 2  # EI_DATA: ELFDATA2MSB
+        return _ELF_MACHINES.get(int.from_bytes(head[18:20], "big" if big else "little"))
+    if head[:4] == b"\xcf\xfa\xed\xfe" and len(head) >= 8:  # MH_MAGIC_64, little-endian
+        return _MACHO_CPUS.get(int.from_bytes(head[4:8], "little"))
+    return None
+
+
+def _head(path: str, size: int) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(size)
+    except OSError:
+        return b""
 
 
 def _lib_dirs(prefix: str) -> list[tuple[Version, str]]:
@@ -124,7 +191,7 @@ def find_python(prefix: str, records: Sequence[CondaRecord]) -> PythonInfo | Non
     cfg = read_pyvenv_cfg(prefix)
     venv = bool(cfg)
     include_system = cfg.get("include-system-site-packages", "true").lower() == "true"
-    subdir = _subdir(records, python)
+    subdir = _subdir(prefix, records, python)
     windows = subdir.startswith("win")
     implementation = "cpython"
     if python is not None and (python.name.startswith("pypy") or "pypy" in python.build):
@@ -145,6 +212,9 @@ def find_python(prefix: str, records: Sequence[CondaRecord]) -> PythonInfo | Non
     if version is None and lib_dirs:
         version, _ = lib_dirs[0]
         source = f"{lib_dirs[0][1]} layout"
+    if version is None:
+        version = _dll_version(prefix)
+        source = "pythonXY.dll layout"
     if version is None:
         return None
 
@@ -171,6 +241,22 @@ def find_python(prefix: str, records: Sequence[CondaRecord]) -> PythonInfo | Non
         venv=venv,
         include_system_site_packages=include_system,
     )
+
+
+_DLL = re.compile(r"^python(\d)(\d+)t?\.dll$", re.IGNORECASE)
+
+
+def _dll_version(prefix: str) -> Version | None:
+    """A Windows env's version from ``python312.dll`` beside ``python.exe``
+    (``python3.dll``, the stable ABI, names none)."""
+    try:
+        names = os.listdir(prefix)
+    except OSError:
+        return None
+    found = sorted(
+        (Version(f"{m.group(1)}.{m.group(2)}") for m in map(_DLL.match, names) if m), reverse=True
+    )
+    return found[0] if found else None
 
 
 def _parse(text: str) -> Version | None:
