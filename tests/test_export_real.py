@@ -164,3 +164,20 @@ def test_other_folders_stay_what_they_are(url, kind):
 )  # fmt: skip
 def test_valid_pin(name, line, ok):
     assert valid_pin(name, line) is ok
+
+
+def test_a_pip_only_metadata_name_pip_cannot_read_is_a_note_not_a_line():
+    from packaging.version import Version
+    from test_export import dist, graph
+
+    from reconcile.export import build_spec
+
+    odd = InstalledDist(
+        name=canonicalize_name("_private_tool"), raw_name="_private_tool",
+        version=Version("0.1"), version_text="0.1",
+        path="lib/python3.11/site-packages/_private_tool-0.1-py3.11.egg-info",
+        kind="egg-info", installer=None,
+    )  # fmt: skip
+    spec = build_spec(graph(odd, dist("attrs", "24.2.0", requested=True)))
+    assert [p.line for p in spec.pip] == ["attrs==24.2.0"]
+    assert "_private_tool: not a PyPI project name; no pip line written for it" in spec.notes
