@@ -414,6 +414,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     except ExportImpossible as exc:
         sys.stderr.write(impossible_text(exc, str(graph.state.prefix)))
         return EXIT_FINDINGS
+    for warning in spec.warnings:
+        sys.stderr.write(f"reconcile export: warning: {warning}\n")
     files = [(args.constraints, constraints_txt(spec))] if args.constraints else []
     text = environment_yml(spec)
     if args.output:

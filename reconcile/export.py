@@ -16,7 +16,11 @@ history (default)
     ``# neutered specs`` override), kept when the package is still
     installed.  pip: the distributions no conda record owns that the user
     asked for (``REQUESTED`` present) or that no other pip-only
-    distribution requires.
+    distribution requires.  Distributions that require each other in a
+    cycle count as one: a cycle that nothing outside it requires, and that
+    holds no requested member, is kept whole (``sphinx`` and the
+    ``sphinxcontrib-*`` that require ``Sphinx`` again, left after the
+    package that pulled them in was uninstalled).
 pinned
     conda: every record as ``name=version=build`` (``name=version`` without
     builds).  pip: every distribution no conda record owns.
@@ -33,10 +37,24 @@ nothing is written.
 
 Constraints
 -----------
-Every conda-owned Python distribution pinned to conda's version under its
-PyPI name, for ``pip install -c``: when conda recreates the env and runs
-pip, pip cannot replace a conda package, since the only version it may pick
-is the one conda just installed.
+Every conda-owned Python distribution pinned under its PyPI name, for
+``pip install -c``: when conda recreates the env and runs pip, pip cannot
+replace a conda package, since the only version it may pick is the one conda
+just installed.  The pin is the version pip sees, the version text of the
+metadata conda installed (Anaconda's ``setuptools 50.3.1`` ships
+``setuptools-50.3.1.post20201107-py3.8.egg-info``: ``setuptools==50.3.1``
+would not match it).  A metadata name that is no PyPI project name
+(``_ipyw_jlab_nb_ext_conf``, which canonicalises to ``-ipyw-...``, an option
+to pip) is never written.
+
+What pip never gets
+-------------------
+conda-build installs most Python packages with pip, which leaves a PEP 610
+``direct_url.json`` naming the build machine's work folder
+(``/home/conda/feedstock_root/build_artifacts/...``, Anaconda's
+``/tmp/build/80754af9/...``).  Such a URL is never exported as a direct
+reference: the folder exists only on the build machine, so the distribution
+is pinned by version instead.
 """
 
 from __future__ import annotations
@@ -68,12 +86,14 @@ __all__ = [
     "PipLine",
     "RepairRequest",
     "build_spec",
+    "conda_build_url",
     "pip_line",
     "redact_pip_url",
     "redact_text",
     "relative_reference",
     "resolver_repair",
     "short_channel",
+    "valid_pin",
 ]
 
 Mode = Literal["history", "pinned"]
@@ -152,6 +172,9 @@ class EnvSpec:
     constraints_ref: str | None = None
     changes: tuple[Change, ...] = ()
     notes: tuple[str, ...] = ()
+    #: What the user should act on, one line each: written into the yml as
+    #: comments and printed by the CLI on stderr.
+    warnings: tuple[str, ...] = ()
     tool: str = f"reconcile {__version__}"
 
     @property
@@ -354,6 +377,8 @@ def pip_line(dist: InstalledDist, version: str | None = None) -> tuple[str, str]
         if target is None and du is not None:
             target = file_url_path(du.url) if du.url.startswith("file:") else du.url
         return "editable", f"-e {redact_pip_url(target or '')}"
+    if du is not None and not du.vcs and conda_build_url(du.url):
+        du = None  # the build machine's folder: pip finds the version instead
     if du is not None and du.vcs:
         url = redact_pip_url(du.url)
         prefix = "" if url.startswith(f"{du.vcs}+") else f"{du.vcs}+"
@@ -388,6 +413,38 @@ def pip_line(dist: InstalledDist, version: str | None = None) -> tuple[str, str]
     return "index", f"{name}=={shown}" if shown else name
 
 
+#: Work folders of conda-build and rattler-build on the machines that build
+#: conda's packages (conda-forge's feedstock container, Anaconda's Linux,
+#: macOS and Windows builders, a local ``conda build``).  A ``file:`` URL
+#: into one of them names a folder that exists only there.
+_CONDA_BUILD_DIR = re.compile(
+    r"(?i)(?:/home/conda/feedstock_root/|/tmp/build/[0-9a-f]{8}/|/opt/concourse/"
+    r"|/croot/|/conda-bld/|(?:^|/)[a-z]:/bld/|(?:^|/)[a-z]:/b/abs_|/abs_[0-9a-z_]+/)"
+)
+
+
+def conda_build_url(url: str) -> bool:
+    """Is ``url`` (a PEP 610 ``url``) a ``file:`` URL into a conda-build or
+    rattler-build work folder (``file:///home/conda/feedstock_root/...``,
+    ``file:///D:/bld/...``, ``file:///tmp/build/80754af9/...``)?"""
+    if not url.startswith("file:"):
+        return False
+    return bool(_CONDA_BUILD_DIR.search(file_url_path(url).replace("\\", "/")))
+
+
+def valid_pin(name: str, line: str) -> bool:
+    """``line`` is one PEP 508 requirement on the PyPI project ``name`` (a
+    canonical name): what a pip requirements or constraints line must be.
+    ``-ipyw-jlab-nb-ext-conf==0.1.0`` is not (pip reads it as an option)."""
+    from packaging.requirements import InvalidRequirement
+
+    try:
+        req = Requirement(line)
+    except InvalidRequirement:
+        return False
+    return canonicalize_name(req.name) == name
+
+
 def _pip_only(graph: Graph) -> list[Node]:
     return [
         n
@@ -396,9 +453,9 @@ def _pip_only(graph: Graph) -> list[Node]:
     ]
 
 
-def _required_by_pip(graph: Graph, pip_keys: set[str]) -> set[str]:
-    """pip-only keys some other pip-only distribution requires (active edges)."""
-    out = set()
+def _pip_requires(graph: Graph, pip_keys: set[str]) -> dict[str, set[str]]:
+    """pip-only key -> the pip-only keys it requires (active, resolved edges)."""
+    out: dict[str, set[str]] = {k: set() for k in pip_keys}
     for edge in graph.edges:
         if (
             edge.kind == "requires"
@@ -408,7 +465,37 @@ def _required_by_pip(graph: Graph, pip_keys: set[str]) -> set[str]:
             and edge.target in pip_keys
             and edge.source != edge.target
         ):
-            out.add(edge.target)
+            out[edge.source].add(edge.target)
+    return out
+
+
+def _reach(requires: Mapping[str, set[str]], start: str) -> set[str]:
+    seen = {start}
+    todo = [start]
+    while todo:
+        for nxt in requires[todo.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _needed_by_pip(graph: Graph, pip_nodes: list[Node]) -> set[str]:
+    """pip-only keys that installing the others brings in, so the history
+    mode leaves them out: those some pip-only distribution outside their own
+    requirement cycle requires, and the unrequested members of a cycle that
+    holds a requested one.  A cycle nothing else requires and nobody asked
+    for is kept whole: dropping all of it would drop what the user has."""
+    keys = {n.key for n in pip_nodes}
+    requested = {n.key for n in pip_nodes if n.effective is not None and n.effective.requested}
+    requires = _pip_requires(graph, keys)
+    reach = {k: _reach(requires, k) for k in keys}
+    cycle = {k: {o for o in reach[k] if k in reach[o]} for k in keys}
+    out: set[str] = set()
+    for key in keys - requested:
+        from_outside = any(key in requires[s] for s in keys - cycle[key])
+        if from_outside or cycle[key] & requested:
+            out.add(key)
     return out
 
 
@@ -434,25 +521,44 @@ def _folder_version(folder: str | None) -> str | None:
 
 
 def conda_python(graph: Graph) -> tuple[list[Constraint], list[str]]:
-    """conda-owned Python distributions at conda's version, and notes for
-    those whose conda version is not a PEP 440 version pip could pin."""
+    """conda-owned Python distributions at the version pip sees for them,
+    and notes for those pip could not be given a pin.
+
+    The version is the one in the metadata conda installed, which is what
+    pip compares a constraint with: conda's record version only when the
+    metadata has none (``setuptools 50.3.1`` ships
+    ``setuptools-50.3.1.post20201107``).  When pip replaced conda's copy,
+    the metadata folder conda listed still names conda's version.
+    """
     out: list[Constraint] = []
     notes: list[str] = []
     for key, node in graph.nodes.items():
         record = node.record
         if record is None or node.provenance not in (Provenance.CONDA_PYTHON, Provenance.CONFLICT):
             continue
-        folder_version = _folder_version(node.owned_dist)
-        candidates = [record.version] if node.primary else []
-        candidates.append(folder_version or "")
+        owned = next((d for d in node.dists if d.path == node.owned_dist), None)
+        candidates = []
+        if owned is not None and node.ownership is Ownership.INTACT:
+            candidates.append(owned.version_text)
+        candidates.append(_folder_version(node.owned_dist) or "")
+        if node.primary:
+            candidates.append(record.version)
         version = next((v for v in candidates if parse_version(v) is not None), None)
+        raw = owned.raw_name if owned is not None else posixpath.basename(node.owned_dist or key)
         if version is None:
             notes.append(
                 f"{key}: conda's version {record.version!r} is not a version pip can pin; "
                 "not constrained"
             )
             continue
-        out.append(Constraint(name=canonicalize_name(key), version=version, conda=record.name))
+        name = canonicalize_name(key)
+        if not valid_pin(name, f"{name}=={version}"):
+            notes.append(
+                f"{record.name}: its Python metadata ({raw}) has no PyPI project name; "
+                "not constrained"
+            )
+            continue
+        out.append(Constraint(name=name, version=version, conda=record.name))
     out.sort(key=lambda c: c.name)
     return out, notes
 
@@ -532,6 +638,7 @@ def build_spec(
     options = options or ExportOptions()
     state = graph.state
     notes: list[str] = []
+    warnings: list[str] = []
     mode: Mode = "pinned" if options.pinned else "history"
 
     if options.pinned:
@@ -550,7 +657,7 @@ def build_spec(
 
     pip_nodes = _pip_only(graph)
     pip_keys = {n.key for n in pip_nodes}
-    required = _required_by_pip(graph, pip_keys)
+    required = _needed_by_pip(graph, pip_nodes)
     installed: dict[str, Version | None] = {}
     for n in pip_nodes:
         assert n.effective is not None
@@ -621,6 +728,16 @@ def build_spec(
             continue
         v = versions.get(node.key)
         kind, line = pip_line(dist, str(v) if v is not None and _movable(dist) else None)
+        if kind == "index" and not valid_pin(dist.name, line):
+            notes.append(f"{dist.raw_name}: not a PyPI project name; no pip line written for it")
+            continue
+        if dist.direct_url is not None and kind == "index":
+            notes.append(
+                f"{dist.name}: its direct_url.json names a conda-build folder "
+                f"({redact_pip_url(dist.direct_url.url)}); written as {line}"
+            )
+        shown = str(v) if v is not None else dist.version_text or None
+        warnings.extend(_conda_pins(graph, node, line, shown))
         lines.append(
             PipLine(
                 name=dist.name,
@@ -700,7 +817,40 @@ def build_spec(
         constraints_ref=options.constraints,
         changes=tuple(sorted(changes, key=lambda c: c.name)),
         notes=tuple(notes),
+        warnings=tuple(warnings),
     )
+
+
+def _conda_pins(graph: Graph, node: Node, line: str, version: str | None) -> list[str]:
+    """Why the pip line of ``node`` repeats an overwrite: a conda record
+    depends on the same package at a version the line's is not (a
+    metapackage such as ``anaconda`` pins ``tqdm 4.50.2 py_0``), so
+    recreating the env installs conda's copy first and the pip section
+    then replaces it, as pip replaced it here."""
+    from ._conda import InvalidSpec, spec_matches
+
+    out = []
+    for edge in graph.edges:
+        if edge.kind != "depends" or edge.target != node.key or not edge.resolved:
+            continue
+        record = graph.nodes[edge.source].record
+        if record is None:
+            continue
+        try:
+            fits = version is not None and spec_matches(
+                edge.spec, name=spec_name(edge.spec), version=version, build=None
+            )
+        except InvalidSpec:
+            continue
+        if fits:
+            continue
+        out.append(
+            f"{node.key}: conda's {record.name} {record.version} depends on "
+            f"'{_clean_spec(edge.spec)}': recreating this env installs that {node.key} "
+            f"with conda, then the pip line '{line}' replaces it, as pip replaced it "
+            f"here; install {node.key} with conda, or leave {record.name} out"
+        )
+    return out
 
 
 def _conflict_why(node: Node) -> str:

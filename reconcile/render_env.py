@@ -81,6 +81,8 @@ def environment_yml(spec: EnvSpec) -> str:
             lines.append(
                 _comment(f"  {c.name}: {c.installed or '(none)'} -> {c.exported}: {c.why}")
             )
+    for warning in spec.warnings:
+        lines.append(_comment(f"warning: {warning}"))
     for note in spec.notes:
         lines.append(_comment(f"note: {note}"))
     lines.append(f"name: {_scalar(spec.name)}")
