@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-__all__ = ["channel_name", "file_url_path", "redact_url", "url_subdir"]
+__all__ = ["channel_name", "conda_build_url", "file_url_path", "redact_url", "url_subdir"]
 
 _TOKEN = re.compile(r"/t/[^/]+")
 _SUBDIRS = (
@@ -91,3 +91,22 @@ def file_url_path(url: str) -> str:
     if len(path) > 2 and path[0] == "/" and path[2] == ":":
         path = path[1:]  # file:///C:/x
     return path
+
+
+#: Work folders of conda-build and rattler-build on the machines that build
+#: conda's packages (conda-forge's feedstock container, Anaconda's Linux,
+#: macOS and Windows builders, a local ``conda build``).  A ``file:`` URL
+#: into one of them names a folder that exists only there.
+_CONDA_BUILD_DIR = re.compile(
+    r"(?i)(?:/home/conda/feedstock_root/|/tmp/build/[0-9a-f]{8}/|/opt/concourse/"
+    r"|/croot/|/conda-bld/|(?:^|/)[a-z]:/bld/|(?:^|/)[a-z]:/b/abs_|/abs_[0-9a-z_]+/)"
+)
+
+
+def conda_build_url(url: str) -> bool:
+    """Is ``url`` (a PEP 610 ``url``) a ``file:`` URL into a conda-build or
+    rattler-build work folder (``file:///home/conda/feedstock_root/...``,
+    ``file:///D:/bld/...``, ``file:///tmp/build/80754af9/...``)?"""
+    if not url.startswith("file:"):
+        return False
+    return bool(_CONDA_BUILD_DIR.search(file_url_path(url).replace("\\", "/")))

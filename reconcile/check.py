@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ._conda import InvalidSpec, spec_matches
@@ -373,6 +374,11 @@ def _check_files(graph: Graph) -> Iterator[Finding]:
 
 
 def _check_conda_dependencies(graph: Graph) -> Iterator[Finding]:
+    # Records that could not be read: what they provide has no record, and
+    # their invalid-record finding already says why.
+    unreadable = {
+        canonicalize_name(p.package) for p in graph.state.problems if p.code == "invalid-record"
+    }
     for edge in graph.edges:
         if edge.kind not in ("depends", "constrains"):
             continue
@@ -397,7 +403,11 @@ def _check_conda_dependencies(graph: Graph) -> Iterator[Finding]:
             continue
         ok, version, detail = _conda_spec_ok(edge.spec, target)
         if ok:
-            if target.record is None and edge.kind == "depends":
+            if (
+                target.record is None
+                and edge.kind == "depends"
+                and canonicalize_name(target.key) not in unreadable
+            ):
                 yield _finding(
                     "conda-dependency-unsatisfied",
                     _label(source),

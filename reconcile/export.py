@@ -86,7 +86,6 @@ __all__ = [
     "PipLine",
     "RepairRequest",
     "build_spec",
-    "conda_build_url",
     "pip_line",
     "redact_pip_url",
     "redact_text",
@@ -377,7 +376,7 @@ def pip_line(dist: InstalledDist, version: str | None = None) -> tuple[str, str]
         if target is None and du is not None:
             target = file_url_path(du.url) if du.url.startswith("file:") else du.url
         return "editable", f"-e {redact_pip_url(target or '')}"
-    if du is not None and not du.vcs and conda_build_url(du.url):
+    if du is not None and du.conda_build:
         du = None  # the build machine's folder: pip finds the version instead
     if du is not None and du.vcs:
         url = redact_pip_url(du.url)
@@ -411,25 +410,6 @@ def pip_line(dist: InstalledDist, version: str | None = None) -> tuple[str, str]
         return "archive", f"{name} @ {url}" + ("#" + "&".join(fragment) if fragment else "")
     shown = version or dist.version_text
     return "index", f"{name}=={shown}" if shown else name
-
-
-#: Work folders of conda-build and rattler-build on the machines that build
-#: conda's packages (conda-forge's feedstock container, Anaconda's Linux,
-#: macOS and Windows builders, a local ``conda build``).  A ``file:`` URL
-#: into one of them names a folder that exists only there.
-_CONDA_BUILD_DIR = re.compile(
-    r"(?i)(?:/home/conda/feedstock_root/|/tmp/build/[0-9a-f]{8}/|/opt/concourse/"
-    r"|/croot/|/conda-bld/|(?:^|/)[a-z]:/bld/|(?:^|/)[a-z]:/b/abs_|/abs_[0-9a-z_]+/)"
-)
-
-
-def conda_build_url(url: str) -> bool:
-    """Is ``url`` (a PEP 610 ``url``) a ``file:`` URL into a conda-build or
-    rattler-build work folder (``file:///home/conda/feedstock_root/...``,
-    ``file:///D:/bld/...``, ``file:///tmp/build/80754af9/...``)?"""
-    if not url.startswith("file:"):
-        return False
-    return bool(_CONDA_BUILD_DIR.search(file_url_path(url).replace("\\", "/")))
 
 
 def valid_pin(name: str, line: str) -> bool:

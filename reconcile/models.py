@@ -176,15 +176,27 @@ class DirectUrl:
     subdirectory: str | None = None
 
     @property
+    def conda_build(self) -> bool:
+        """The folder conda-build or rattler-build ran ``pip install .`` in,
+        on the machine that built a conda package: the package's own
+        dist-info carries it, and the folder exists only there."""
+        from .channels import conda_build_url
+
+        return self.vcs is None and conda_build_url(self.url)
+
+    @property
     def is_local_dir(self) -> bool:
-        """A folder on this machine (PEP 610 ``dir_info``).  An ``archive_info``
-        without a hash is still an archive: pip before 20.1 and Poetry write
-        ``"archive_info": {}`` for a wheel or sdist file."""
+        """A folder on this machine (PEP 610 ``dir_info``) that a user
+        installed from.  An ``archive_info`` without a hash is still an
+        archive: pip before 20.1 and Poetry write ``"archive_info": {}`` for a
+        wheel or sdist file.  A conda package's build folder is not one, even
+        when the package's record is unreadable or another copy shadows it."""
         return (
             self.url.startswith("file:")
             and self.vcs is None
             and not self.archive
             and self.archive_hash is None
+            and not self.conda_build
         )
 
 

@@ -15,8 +15,9 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from reconcile.channels import conda_build_url
 from reconcile.cli import main
-from reconcile.export import conda_build_url, pip_line, valid_pin
+from reconcile.export import pip_line, valid_pin
 from reconcile.models import DirectUrl, InstalledDist
 
 HERE = Path(__file__).resolve().parent / "real_writers"
