@@ -428,29 +428,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
                 pip_src = _pip_sources(sources, options)
                 wheels.mkdir(exist_ok=True)
                 before = set(wheels.iterdir())
-                cmd = [
-                    *runner,
-                    "--disable-pip-version-check",
-                    "--no-input",
-                    "download",
-                    "--no-deps",
-                    "--only-binary=:all:",
-                    "--dest",
-                    str(wheels),
-                    *pip_src,
-                    *(o for o in _pairs(opts, "-c")),
-                    *specs,
-                ]
-                got = subprocess.run(
-                    cmd, capture_output=True, text=True, check=False, env=_child_env()
-                )
-                if got.returncode != 0:
-                    last = (got.stderr.strip().splitlines() or ["pip download failed"])[-1]
-                    raise FixRefused(
-                        f"refusing to change anything: the wheels of "
-                        f"{', '.join(specs)} are not in the given sources "
-                        f"({' '.join(pip_src)}): {last}"
-                    )
+                _download_wheels(runner, graph, wheels, [*pip_src, *_pairs(opts, "-c")], specs)
                 for whl in set(wheels.iterdir()) - before or set(wheels.iterdir()):
                     keep |= _wheel_paths(whl, site, bindir)
                 argv = [
@@ -579,6 +557,37 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
     return actions
 
 
+def _download_wheels(
+    runner: Sequence[str], graph: Graph, dest: Path, sources: Sequence[str], specs: Sequence[str]
+) -> None:
+    """Every wheel a pip step installs, downloaded before anything changes.
+
+    The env's pip first.  A pip that cannot start in the env as it is now (a
+    metadata file it cannot decode: the step before it in the plan removes
+    it) is replaced by this interpreter's pip, told the env's Python version.
+    """
+    base = ["--disable-pip-version-check", "--no-input", "download", "--no-deps",
+            "--only-binary=:all:", "--dest", str(dest), *sources, *specs]  # fmt: skip
+    got = subprocess.run(
+        [*runner, *base], capture_output=True, text=True, check=False, env=_child_env()
+    )
+    if got.returncode == 0:
+        return
+    first = (got.stderr.strip().splitlines() or ["pip download failed"])[-1]
+    py = graph.python
+    if "Traceback" in got.stderr and py is not None:
+        version = f"{py.version.major}.{py.version.minor}"
+        ours = [sys.executable, "-m", "pip", *base, "--python-version", version]
+        retry = subprocess.run(ours, capture_output=True, text=True, check=False, env=_child_env())
+        if retry.returncode == 0:
+            return
+        first = (retry.stderr.strip().splitlines() or [first])[-1]
+    raise FixRefused(
+        f"refusing to change anything: the wheels of {', '.join(specs)} are not in the "
+        f"given sources ({' '.join(sources)}): {first}"
+    )
+
+
 def _pairs(opts: Sequence[str], flag: str) -> Iterator[str]:
     for i, o in enumerate(opts):
         if o == flag and i + 1 < len(opts):
@@ -624,10 +633,8 @@ def _record_from_staged(src: PackageSource, channel: str | None) -> Any:
 
     pr = rattler.PackageRecord.from_index_json(src.staged / "info" / "index.json")
     fn = f"{src.dist}.conda"
-    if "://" in src.origin:
-        url = src.origin
-    else:  # found in a package cache: name the archive or folder it was linked from
-        url = Path(src.archive or src.origin).as_uri()
+    # Found in a package cache: the URL names the archive or folder it was linked from.
+    url = src.origin if "://" in src.origin else Path(src.archive or src.origin).as_uri()
     base = (channel or "").rstrip("/")
     if "://" not in base:  # a channel name, or none: the URL's channel folder
         base = url.rsplit("/", 2)[0]

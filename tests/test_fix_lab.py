@@ -1,0 +1,172 @@
+"""``reconcile fix`` run for real on copies of the lab's broken prefixes.
+
+Every scenario: fix (offline, the lab's wheels, the lab's package cache),
+then no error finding is left and ``pip check`` passes; ``fix --undo`` then
+gives back the copy exactly (``hash_tree``: paths, bytes, modes, symlinks,
+times).  Scenarios with no consistent plan are refused and left untouched.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_plan_lab import IMPOSSIBLE
+
+from reconcile.cli import main
+from reconcile.discover._history import parse_history
+
+pytestmark = pytest.mark.lab
+
+
+@pytest.fixture
+def fix_env(lab, tmp_path, monkeypatch):
+    """What a user's shell would give the fix, minus this machine: a HOME of
+    the scenario's, the state dir in tmp, the lab's package cache, no pip config."""
+    for var in ("CONDA_PKGS_DIRS", "CONDA_ROOT", "CONDA_EXE", "MAMBA_EXE", "MAMBA_ROOT_PREFIX",
+                "RATTLER_CACHE_DIR", "PIXI_CACHE_DIR", "XDG_STATE_HOME", "XDG_CACHE_HOME",
+                "PYTHONPATH"):  # fmt: skip
+        monkeypatch.delenv(var, raising=False)
+    for var in [v for v in __import__("os").environ if v.startswith("PIP_")]:
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("PIP_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setenv("PYTHONNOUSERSITE", "1")
+    monkeypatch.setenv("RECONCILE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("CONDA_PKGS_DIRS", str(lab.root / "pkgs"))
+    return tmp_path
+
+
+def copy_scenario(lab, name: str, tmp_path: Path, monkeypatch) -> Path:
+    prefix = tmp_path / "env"
+    shutil.copytree(lab.prefix(name), prefix, symlinks=True)
+    home = tmp_path / "home"
+    shutil.copytree(lab.home(name), home, symlinks=True)
+    monkeypatch.setenv("HOME", str(home))
+    return prefix
+
+
+def fix(capsys, lab, prefix: Path, *extra: str) -> tuple[int, str, str]:
+    code = main(["fix", str(prefix), "--yes", "--offline", "--find-links", str(lab.wheels),
+                 *extra])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def undo(capsys, prefix: Path) -> tuple[int, str, str]:
+    code = main(["fix", "--undo", str(prefix), "--yes"])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def errors(capsys, prefix: Path) -> set[tuple[str, str]]:
+    main(["audit", str(prefix), "--format", "json", "--fail-on", "never", "--no-cache"])
+    doc = json.loads(capsys.readouterr().out)
+    return {(f["code"], f["package"]) for f in doc["findings"] if f["severity"] == "error"}
+
+
+def pip_check(lab, prefix: Path) -> None:
+    result = subprocess.run([str(prefix / "bin" / "python"), "-m", "pip", "check"],
+                            capture_output=True, text=True, check=False,
+                            env=lab.env("clean"))  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_fix_repairs_every_scenario_and_undo_restores_it(
+    lab, scenario, fix_env, capsys, monkeypatch, tree_hash
+):
+    prefix = copy_scenario(lab, scenario, fix_env, monkeypatch)
+    before = tree_hash(prefix)
+    had_errors = errors(capsys, prefix)
+    code, out, err = fix(capsys, lab, prefix)
+    if scenario in IMPOSSIBLE:
+        assert code == 1 and "fix refused" in err, err
+        assert tree_hash(prefix) == before
+        return
+    assert code == 0, out + err
+    assert errors(capsys, prefix) == set()
+    pip_check(lab, prefix)
+    if not had_errors and "nothing to fix" in err:
+        assert tree_hash(prefix) == before
+        return
+    assert "journal: " in out and "undo with: reconcile fix --undo" in out
+    code, out, err = undo(capsys, prefix)
+    assert code == 0, out + err
+    assert tree_hash(prefix) == before
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["pip-upgrades-conda-package", "pip-uninstalls-conda-package", "pip-upgrades-conda-pip"],
+)
+def test_prefer_pip_fix_and_undo(lab, name, fix_env, capsys, monkeypatch, tree_hash):
+    prefix = copy_scenario(lab, name, fix_env, monkeypatch)
+    before = tree_hash(prefix)
+    code, out, err = fix(capsys, lab, prefix, "--strategy", "prefer-pip")
+    assert code == 0, out + err
+    assert errors(capsys, prefix) == set()
+    pip_check(lab, prefix)
+    assert undo(capsys, prefix)[0] == 0
+    assert tree_hash(prefix) == before
+
+
+def test_conda_steps_leave_conda_meta_as_conda_reads_it(lab, fix_env, capsys, monkeypatch):
+    prefix = copy_scenario(lab, "pip-upgrades-conda-package", fix_env, monkeypatch)
+    code, out, err = fix(capsys, lab, prefix)
+    assert code == 0, out + err
+    revisions = parse_history((prefix / "conda-meta" / "history").read_text())
+    last = revisions[-1]
+    assert last.command and last.command.startswith("reconcile fix")
+    assert [a.rsplit("::", 1)[1] for a in last.added] == ["six-1.16.0-py_0"]
+    assert [r.rsplit("::", 1)[1] for r in last.removed] == ["six-1.16.0-py_0"]
+    record = json.loads((prefix / "conda-meta" / "six-1.16.0-py_0.json").read_text())
+    # the record names the cache it was linked from, not the journal's staging copy
+    cache = Path(record["extracted_package_dir"])
+    assert cache.name == "six-1.16.0-py_0" and cache.is_dir()
+    assert not cache.is_relative_to(fix_env / "state")
+    assert record["sha256"] and record["url"].endswith("six-1.16.0-py_0.conda")
+    assert "lib/python" in record["paths_data"]["paths"][0]["_path"]
+
+
+def test_dry_run_changes_nothing_and_shows_the_plan(lab, fix_env, capsys, monkeypatch,
+                                                    tree_hash):  # fmt: skip
+    prefix = copy_scenario(lab, "ignore-installed-duplicate", fix_env, monkeypatch)
+    before = tree_hash(prefix)
+    plan_code = main(["plan", str(prefix), "--find-links", str(lab.wheels)])
+    plan_out = capsys.readouterr().out
+    code, out, _ = fix(capsys, lab, prefix, "--dry-run")
+    assert code == plan_code == 0
+    assert out == plan_out and "pip uninstall" in out
+    assert tree_hash(prefix) == before
+    assert not (fix_env / "state").exists() or not any((fix_env / "state").rglob("journal.json"))
+
+
+def test_fix_asks_and_refuses_without_a_terminal(lab, fix_env, capsys, monkeypatch, tree_hash):
+    prefix = copy_scenario(lab, "pip-upgrades-conda-package", fix_env, monkeypatch)
+    before = tree_hash(prefix)
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))  # not a terminal
+    code = main(["fix", str(prefix), "--offline", "--find-links", str(lab.wheels)])
+    err = capsys.readouterr().err
+    assert code == 2 and "--yes" in err and len(err.strip().splitlines()) == 1
+    assert tree_hash(prefix) == before
+
+
+def test_undo_refuses_when_the_env_changed_since(lab, fix_env, capsys, monkeypatch, tree_hash):
+    prefix = copy_scenario(lab, "pip-upgrades-conda-package", fix_env, monkeypatch)
+    assert fix(capsys, lab, prefix)[0] == 0
+    extra = next(prefix.glob("lib/python*/site-packages")) / "mine.py"
+    extra.write_text("# written after the fix\n")
+    after = tree_hash(prefix)
+    code, _, err = undo(capsys, prefix)
+    assert code == 1 and "changed since the fix" in err and "mine.py" in err
+    assert tree_hash(prefix) == after
+    extra.unlink()
+    assert undo(capsys, prefix)[0] == 0
+    code, _, err = undo(capsys, prefix)
+    assert code == 1 and "already undone" in err
