@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from fix_support import copy_scenario, errors, fix, isolate, pip_check, undo
 from test_plan_lab import IMPOSSIBLE
 
 from reconcile.cli import main
@@ -25,57 +24,7 @@ pytestmark = pytest.mark.lab
 
 @pytest.fixture
 def fix_env(lab, tmp_path, monkeypatch):
-    """What a user's shell would give the fix, minus this machine: a HOME of
-    the scenario's, the state dir in tmp, the lab's package cache, no pip config."""
-    for var in ("CONDA_PKGS_DIRS", "CONDA_ROOT", "CONDA_EXE", "MAMBA_EXE", "MAMBA_ROOT_PREFIX",
-                "RATTLER_CACHE_DIR", "PIXI_CACHE_DIR", "XDG_STATE_HOME", "XDG_CACHE_HOME",
-                "PYTHONPATH"):  # fmt: skip
-        monkeypatch.delenv(var, raising=False)
-    for var in [v for v in __import__("os").environ if v.startswith("PIP_")]:
-        monkeypatch.delenv(var)
-    monkeypatch.setenv("PIP_CONFIG_FILE", "/dev/null")
-    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
-    monkeypatch.setenv("PYTHONNOUSERSITE", "1")
-    monkeypatch.setenv("RECONCILE_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("CONDA_PKGS_DIRS", str(lab.root / "pkgs"))
-    return tmp_path
-
-
-def copy_scenario(lab, name: str, tmp_path: Path, monkeypatch) -> Path:
-    prefix = tmp_path / "env"
-    shutil.copytree(lab.prefix(name), prefix, symlinks=True)
-    home = tmp_path / "home"
-    shutil.copytree(lab.home(name), home, symlinks=True)
-    monkeypatch.setenv("HOME", str(home))
-    return prefix
-
-
-def fix(capsys, lab, prefix: Path, *extra: str) -> tuple[int, str, str]:
-    code = main(["fix", str(prefix), "--yes", "--offline", "--find-links", str(lab.wheels),
-                 *extra])  # fmt: skip
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
-
-
-def undo(capsys, prefix: Path) -> tuple[int, str, str]:
-    code = main(["fix", "--undo", str(prefix), "--yes"])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
-
-
-def errors(capsys, prefix: Path) -> set[tuple[str, str]]:
-    main(["audit", str(prefix), "--format", "json", "--fail-on", "never", "--no-cache"])
-    doc = json.loads(capsys.readouterr().out)
-    return {(f["code"], f["package"]) for f in doc["findings"] if f["severity"] == "error"}
-
-
-def pip_check(lab, prefix: Path) -> None:
-    result = subprocess.run([str(prefix / "bin" / "python"), "-m", "pip", "check"],
-                            capture_output=True, text=True, check=False,
-                            env=lab.env("clean"))  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
+    return isolate(lab, tmp_path, monkeypatch)
 
 
 def test_fix_repairs_every_scenario_and_undo_restores_it(

@@ -37,9 +37,9 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 
 from .. import __version__
-from ..errors import ReconcileError
 from . import journal as jr
 from ._state import new_journal_dir, prefix_dir, read_json, write_json
+from .errors import FixRefused
 from .sources import MissingPackages, PackageSource, cache_dirs, stage_package
 
 if TYPE_CHECKING:
@@ -61,10 +61,6 @@ __all__ = [
 #: Files directly in bin/ or site-packages/ up to this size are always
 #: journalled: scripts, .pth files, single-module distributions.
 SMALL = 1 << 20
-
-
-class FixRefused(ReconcileError):
-    """The fix will not start: something it needs is missing.  Nothing changed."""
 
 
 class Interrupted(KeyboardInterrupt):
@@ -375,14 +371,22 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
     missing: list[tuple[str, Sequence[str]]] = []
 
     def stage(
-        fields: dict[str, Any], folder: str | None, archive: str | None
+        fields: dict[str, Any],
+        folder: str | None,
+        archive: str | None,
+        channels: Sequence[str] | None = None,
     ) -> PackageSource | None:
+        """An exact record is looked for in its own channel and ``--channel``s;
+        one with no record left (a damaged conda-meta file), in every channel
+        the env's records name as well."""
+        if channels is None:
+            channels = _channels(installed, options, options.offline)
         try:
             return stage_package(
                 **fields,
                 folder=folder,
                 archive=archive,
-                channels=_channels(installed, options, options.offline),
+                channels=[*channels, *(c for c in options.channels if c not in channels)],
                 caches=caches,
                 offline=options.offline,
                 staging=journal / "pkgs",
@@ -483,6 +487,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
                             fields,
                             _raw(prefix, rec, "extracted_package_dir"),
                             _raw(prefix, rec, "package_tarball_full_path"),
+                            [str(rec.channel)] if "://" in str(rec.channel or "") else [],
                         )
                         if found is None:
                             continue
@@ -531,7 +536,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
                     )
                 except Exception as exc:  # rattler's solve and fetch errors
                     raise FixRefused(
-                        f"refusing to change anything: cannot solve "
+                        f"cannot solve "
                         f"{' '.join(operands)} from {', '.join(channels)}: "
                         f"{str(exc).splitlines()[0] if str(exc) else exc}"
                     ) from exc
@@ -583,8 +588,8 @@ def _download_wheels(
             return
         first = (retry.stderr.strip().splitlines() or [first])[-1]
     raise FixRefused(
-        f"refusing to change anything: the wheels of {', '.join(specs)} are not in the "
-        f"given sources ({' '.join(sources)}): {first}"
+        f"the wheels of {', '.join(specs)} are not in the "
+        f"given sources ({' '.join(sources)}): {first}; nothing changed"
     )
 
 

@@ -35,17 +35,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ReconcileError
+from .errors import FixRefused
 
 __all__ = ["MissingPackages", "PackageSource", "cache_dirs", "stage_package"]
 
 
-class MissingPackages(ReconcileError):
+class MissingPackages(FixRefused):
     """A package a conda step needs is in no cache and no reachable channel."""
 
     def __init__(self, missing: Sequence[tuple[str, Sequence[str]]]) -> None:
         self.missing = tuple(missing)
         parts = [f"{dist} (tried: {', '.join(tried) or 'nothing'})" for dist, tried in missing]
-        super().__init__("refusing to change anything: no source for " + "; ".join(parts))
+        super().__init__("no source for " + "; ".join(parts) + "; nothing changed")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -202,8 +203,8 @@ def stage_package(
     urls = [url] if url else []
     for channel in channels:
         base = channel.rstrip("/")
-        for fn in _archive_names(dist, file_name):
-            urls += [f"{base}/{subdir or 'noarch'}/{fn}"]
+        folder_url = base if base.endswith(f"/{subdir}") else f"{base}/{subdir or 'noarch'}"
+        urls += [f"{folder_url}/{fn}" for fn in _archive_names(dist, file_name)]
     for candidate_url in dict.fromkeys(urls):
         local = candidate_url.startswith("file:")
         if offline and not local:
