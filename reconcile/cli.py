@@ -468,9 +468,12 @@ def _cmd_fix(args: argparse.Namespace) -> int:
             print(f"reconcile: the env is as it was before the fix (journal {result.journal})",
                   file=sys.stderr)  # fmt: skip
         return EXIT_FINDINGS
-    print(f"fixed {prefix}: {len(actions)} step(s), {len(result.changed)} path(s) changed")
+    where = graph.state.prefix
+    print(f"fixed {where}: {len(actions)} step(s), {len(result.changed)} path(s) changed")
+    for action in actions:
+        print(f"  - {action.title}")
     print(f"journal: {result.journal}")
-    print(f"undo with: reconcile fix --undo {shlex.quote(str(prefix))}")
+    print(f"undo with: reconcile fix --undo {shlex.quote(str(where))}")
     if result.errors_left:
         print(f"still {len(result.errors_left)} error finding(s) no step repairs: "
               f"{', '.join(result.errors_left)}")  # fmt: skip

@@ -67,3 +67,16 @@ def test_a_channel_given_on_the_command_line_is_a_source(lab, orphan, capsys):
     code, out, err = fix(capsys, lab, prefix, "--channel", lab.channel.as_uri())
     assert code == 0, out + err
     assert errors(capsys, prefix) == set()
+
+
+def test_a_package_with_a_post_link_script_is_refused(lab, orphan, capsys, tree_hash):
+    # conda would run the script after linking; fix runs none, so it leaves the repair to conda
+    prefix, cache = orphan
+    folder = cache / "six-1.16.0-py_0"
+    shutil.copytree(lab.root / "pkgs" / folder.name, folder, symlinks=True)
+    (folder / "bin").mkdir()
+    (folder / "bin" / ".six-post-link.sh").write_text("echo linked >> $PREFIX/.messages.txt\n")
+    before = tree_hash(prefix)
+    code, _, err = fix(capsys, lab, prefix)
+    assert code == 1 and "six-1.16.0-py_0 has a post-link script" in err, err
+    assert tree_hash(prefix) == before

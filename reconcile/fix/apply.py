@@ -403,7 +403,9 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
                 if p.startswith("..") or os.path.isabs(p):
                     raise FixRefused(f"a remove step names {p!r}, outside the prefix")
             actions.append(
-                Action(step=step, kind="remove", keep=paths, title=f"remove {len(paths)} path(s)")
+                Action(
+                    step=step, kind="remove", keep=paths, title="remove " + ", ".join(sorted(paths))
+                )
             )
         elif step.tool == "pip":
             args = list(step.args)
@@ -553,12 +555,26 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
             else:
                 raise FixRefused(f"cannot carry out {' '.join(step.args)!r} without conda")
             action.keep |= {"conda-meta"} | _small_files(prefix, bindir)
+            action.title = _conda_title(action)
             state = list(action.desired)
             actions.append(action)
         else:
             raise FixRefused(f"cannot carry out a {step.tool!r} step: {' '.join(step.args)}")
     if missing:
         raise MissingPackages(missing)
+    scripts = sorted(
+        src.dist
+        for a in actions
+        for _, src in a.linked
+        if any((src.staged / d / f".{src.dist.rsplit('-', 2)[0]}-post-link{x}").exists()
+               for d, x in (("bin", ".sh"), ("Scripts", ".bat")))
+    )  # fmt: skip
+    if scripts:
+        # conda runs these after linking; rattler here does not run any
+        # script, so the result would not be what conda leaves.  Refuse.
+        raise FixRefused(f"{', '.join(scripts)} ha{'s' if len(scripts) == 1 else 've'} a "
+                         "post-link script, which reconcile does not run; repair with conda "
+                         "(`reconcile plan --format sh`); nothing changed")  # fmt: skip
     return actions
 
 
@@ -591,6 +607,22 @@ def _download_wheels(
         f"the wheels of {', '.join(specs)} are not in the "
         f"given sources ({' '.join(sources)}): {first}; nothing changed"
     )
+
+
+def _dist(rec: Any) -> str:
+    return f"{rec.name.normalized}-{rec.version}-{rec.build}"
+
+
+def _conda_title(action: Action) -> str:
+    """What a conda step does, in records: unlink X, link Y (from where)."""
+    linked = {_dist(r) for r, _ in action.linked}
+    parts = [f"unlink {_dist(r)}" for r in action.unlinked if _dist(r) not in linked]
+    parts += [
+        f"{'relink' if any(_dist(u) == _dist(r) for u in action.unlinked) else 'link'} "
+        f"{_dist(r)} (from {src.origin})"
+        for r, src in action.linked
+    ]
+    return "conda: " + ("; ".join(parts) or "nothing to link")
 
 
 def _pairs(opts: Sequence[str], flag: str) -> Iterator[str]:
