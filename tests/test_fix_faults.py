@@ -205,3 +205,40 @@ def test_a_fix_killed_outright_is_put_back_by_undo(lab, fix_env, capsys, monkeyp
     code, out, err = undo(capsys, prefix)
     assert code == 0, out + err
     assert tree_hash(prefix) == before
+
+
+def test_an_unexpected_error_in_a_step_rolls_back(lab, fix_env, capsys, monkeypatch, tree_hash):
+    prefix = copy_scenario(lab, "ignore-installed-duplicate", fix_env, monkeypatch)
+    before = tree_hash(prefix)
+
+    def before_step(self, index, action, tx):
+        if index == 3:
+            raise OSError(28, "No space left on device")
+
+    _hooks(monkeypatch, before_step=before_step)
+    code, _, err = fix(capsys, lab, prefix)
+    _rolled_back(code, err)
+    assert "OSError: [Errno 28] No space left on device" in err
+    assert tree_hash(prefix) == before
+
+
+def test_an_undo_cut_short_is_taken_up_again(lab, fix_env, capsys, monkeypatch, tree_hash):
+    from reconcile.fix import journal as jr
+
+    prefix = copy_scenario(lab, "ignore-installed-duplicate", fix_env, monkeypatch)
+    before = tree_hash(prefix)
+    assert fix(capsys, lab, prefix)[0] == 0
+    real_restore = jr.restore
+
+    def crash(prefix, listing, journal):
+        os.unlink(next(prefix.glob("conda-meta/six-*.json")))  # half of the work done
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(jr, "restore", crash)
+    code, _, err = undo(capsys, prefix)
+    assert code == 2 and "Input/output error" in err
+    monkeypatch.setattr(jr, "restore", real_restore)
+    assert main(["fix", str(prefix), "--yes", "--offline"]) == 2  # must be undone first
+    assert "--undo" in capsys.readouterr().err
+    assert undo(capsys, prefix)[0] == 0
+    assert tree_hash(prefix) == before

@@ -695,7 +695,7 @@ def _sigterm_raises() -> Iterator[None]:
 
 
 @contextmanager
-def _signals_ignored() -> Iterator[None]:
+def signals_ignored() -> Iterator[None]:
     old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
@@ -808,6 +808,9 @@ class Transaction:
                     )
         except KeyboardInterrupt:
             return self._rollback("interrupted")
+        except Exception as exc:  # any doubt: a disk error, a bug, a failed re-audit
+            what = str(exc).splitlines()[0] if str(exc) else ""
+            return self._rollback(f"{type(exc).__name__}: {what}" if what else type(exc).__name__)
         after_listing = jr.listing(self.prefix)
         jr.save(self.journal / "after.json", after_listing)
         changed = sorted(set(jr.changed_paths(self.before, after_listing)))
@@ -820,7 +823,7 @@ class Transaction:
         )
 
     def _rollback(self, reason: str) -> FixResult:
-        with _signals_ignored():
+        with signals_ignored():
             self.progress(f"rolling back: {reason}")
             self._state("rolling-back", reason=reason)
             lost = jr.restore(self.prefix, self.before, self.journal)
@@ -1022,7 +1025,7 @@ def interrupted_journal(prefix: Path) -> Path | None:
         doc = read_json(base / name / "journal.json")
     except (OSError, ValueError):
         return None
-    if doc.get("state") in ("applying", "rolling-back"):
+    if doc.get("state") in ("applying", "rolling-back", "undoing"):
         return base / name
     return None
 

@@ -52,7 +52,7 @@ def find_undo(prefix: Path) -> UndoPlan:
             f"the last fix of {str(prefix)!r} ({doc.get('started')}) was "
             f"already {state.replace('-', ' ')}; nothing to undo"
         )
-    if state not in ("done", "applying", "rolling-back"):
+    if state not in ("done", "applying", "rolling-back", "undoing"):
         raise NothingToUndo(f"the last fix of {str(prefix)!r} changed nothing (state {state})")
     if os.path.realpath(prefix) != doc.get("realpath"):
         raise ReconcileError(f"journal {journal} is of {doc.get('realpath')!r}")
@@ -80,8 +80,15 @@ def run_undo(prefix: Path, plan: UndoPlan) -> list[str]:
                 f"the env changed since the fix of {plan.started} ({shown}); "
                 "undo would lose those changes too, so it changes nothing"
             )
-    lost = jr.restore(prefix, before, plan.journal)
+    from .apply import signals_ignored
+
     doc = read_json(plan.journal / "journal.json")
+    # An undo cut short (a crash, a full disk) is taken up again from here:
+    # "undoing" skips the check against "after", which no longer holds.
+    doc.update(state="undoing")
+    write_json(plan.journal / "journal.json", doc)
+    with signals_ignored():
+        lost = jr.restore(prefix, before, plan.journal)
     doc.update(state="undone", lost=lost)
     write_json(plan.journal / "journal.json", doc)
     return lost
