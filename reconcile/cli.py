@@ -20,6 +20,8 @@ from .errors import ReconcileError
 from .pipeline import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, error_text
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .config import Config
     from .graph import Graph
     from .models import Depth, Finding
@@ -134,6 +136,25 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--find-links", metavar="DIR", action="append", default=[])
     source.add_argument("--index-url", metavar="URL")
     plan.add_argument("-v", "--verbose", action="store_true", help="show the resolver's progress")
+
+    # -- fix (issue: safe repair) ---------------------------------------------
+    fix = sub.add_parser("fix", help="carry out the repair plan, journalled, with undo")
+    _add_prefix_args(fix)
+    fix.add_argument("--strategy", choices=("prefer-conda", "prefer-pip"), default="prefer-conda")
+    fix.add_argument("--yes", action="store_true", help="do not ask before changing the env")
+    fix.add_argument("--dry-run", action="store_true", help="show the steps; change nothing")
+    fix.add_argument(
+        "--undo", action="store_true", help="put the env back as it was before the last fix"
+    )
+    fix_source = fix.add_mutually_exclusive_group()
+    fix_source.add_argument(
+        "--offline", action="store_true", help="package caches, local channels and wheels only"
+    )
+    fix_source.add_argument("--index-url", metavar="URL", help="pip's wheels from this index")
+    fix.add_argument("--find-links", metavar="DIR", action="append", default=[],
+                     help="pip's wheels from this folder")  # fmt: skip
+    fix.add_argument("--channel", metavar="URL", action="append", default=[],
+                     help="also look for conda packages in this channel")  # fmt: skip
 
     # -- export / compare (issue: export) -----------------------------------
     export = sub.add_parser("export", help="write an environment.yml that recreates the env")
@@ -326,8 +347,6 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from . import render
     from .check import check
     from .models import Severity
-    from .plan import make_plan
-    from .resolve import default_source, verbose_reporter
 
     graph = _load(args)
     findings = check(graph)
@@ -336,6 +355,18 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         plan = _rebuild(args, graph, findings)
         sys.stdout.write(out[args.format](plan))
         return EXIT_OK if plan.possible else EXIT_FINDINGS
+    plan = _in_place_plan(args, graph, findings)
+    sys.stdout.write(out[args.format](plan))
+    stuck = any(u.finding.severity >= Severity.ERROR for u in plan.unresolved)
+    return EXIT_FINDINGS if not plan.possible or stuck else EXIT_OK
+
+
+def _in_place_plan(args: argparse.Namespace, graph: Graph, findings: Sequence[Finding]) -> Plan:
+    """prefer-conda or prefer-pip, with pip's candidates from the sources given
+    (``plan`` and ``fix`` make the same plan from the same options)."""
+    from .plan import make_plan
+    from .resolve import default_source, verbose_reporter
+
     source = default_source(
         graph, offline=not args.index_url, find_links=args.find_links, index_url=args.index_url
     )
@@ -346,8 +377,9 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         pip_args = ["--index-url", redact_url(args.index_url)]
     else:
         pip_args = ["--no-index", *(a for d in args.find_links for a in ("--find-links", d))]
-    reporter = verbose_reporter(lambda line: print(line, file=sys.stderr)) if args.verbose else None
-    plan = make_plan(
+    verbose = getattr(args, "verbose", False)
+    reporter = verbose_reporter(lambda line: print(line, file=sys.stderr)) if verbose else None
+    return make_plan(
         graph,
         findings,
         strategy=args.strategy,
@@ -355,9 +387,129 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         pip_source_args=pip_args,
         reporter=reporter,
     )
-    sys.stdout.write(out[args.format](plan))
-    stuck = any(u.finding.severity >= Severity.ERROR for u in plan.unresolved)
-    return EXIT_FINDINGS if not plan.possible or stuck else EXIT_OK
+
+
+def _cmd_fix(args: argparse.Namespace) -> int:
+    import shlex
+    import shutil
+
+    from . import render
+    from .check import check
+    from .discover import locate_prefix
+    from .fix._state import new_journal_dir
+    from .fix.apply import FixOptions, FixRefused, Transaction, interrupted_journal, prepare
+    from .fix.lock import PrefixLock
+    from .models import Severity
+    from .pipeline import load_graph
+
+    prefix = locate_prefix(args.prefix, args.name)
+    if args.undo:
+        return _fix_undo(args, prefix)
+    with PrefixLock(prefix):
+        stopped = interrupted_journal(prefix)
+        if stopped is not None:
+            raise ReconcileError(
+                f"a fix of {str(prefix)!r} was stopped before it finished "
+                f"(journal {stopped}); run `reconcile fix --undo` first"
+            )
+        config = _settings(args)
+        graph = _load(args, config)
+        findings = check(graph)
+        plan = _in_place_plan(args, graph, findings)
+        sys.stdout.write(render.plan_text(plan))
+        stuck = any(u.finding.severity >= Severity.ERROR for u in plan.unresolved)
+        if not plan.possible:
+            print("reconcile: fix refused: no consistent plan exists (see above); "
+                  "nothing changed", file=sys.stderr)  # fmt: skip
+            return EXIT_FINDINGS
+        if not plan.steps or args.dry_run:
+            if not plan.steps:
+                print("reconcile: nothing to fix", file=sys.stderr)
+            return EXIT_FINDINGS if stuck else EXIT_OK
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise ReconcileError("not asking on a non-interactive stdin: pass --yes to "
+                                     "apply the plan, or --dry-run")  # fmt: skip
+            answer = input(f"Apply {len(plan.steps)} step(s) to {prefix}? [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                print("reconcile: nothing changed", file=sys.stderr)
+                return EXIT_FINDINGS
+        options = FixOptions(
+            offline=args.offline,
+            channels=tuple(args.channel),
+            find_links=tuple(args.find_links),
+            index_url=args.index_url,
+            command=shlex.join(["reconcile", *sys.argv[1:]]) if sys.argv[1:2] == ["fix"]
+            else f"reconcile fix {shlex.quote(str(prefix))}",
+        )  # fmt: skip
+        journal = new_journal_dir(prefix)
+        try:
+            actions = prepare(graph, plan, options, journal)
+        except FixRefused as exc:
+            shutil.rmtree(journal, ignore_errors=True)
+            print(f"reconcile: fix refused: {exc}", file=sys.stderr)
+            return EXIT_FINDINGS
+
+        def reaudit() -> Sequence[Finding]:
+            again = load_graph(prefix, depth=_depth(args), name_map_file=args.name_map,
+                               config=config, cache=False)  # fmt: skip
+            return check(again)
+
+        def progress(line: str) -> None:
+            print(line, file=sys.stderr, flush=True)
+
+        tx = Transaction(graph, findings, plan, actions, journal, options, progress, reaudit)
+        result = tx.run()
+    if result.status == "rolled-back":
+        print(f"reconcile: rolled back: {result.reason}", file=sys.stderr)
+        if result.lost:
+            print(f"reconcile: could not put back: {', '.join(result.lost)}", file=sys.stderr)
+        else:
+            print(f"reconcile: the env is as it was before the fix (journal {result.journal})",
+                  file=sys.stderr)  # fmt: skip
+        return EXIT_FINDINGS
+    where = graph.state.prefix
+    print(f"fixed {where}: {len(actions)} step(s), {len(result.changed)} path(s) changed")
+    for action in actions:
+        print(f"  - {action.title}")
+    print(f"journal: {result.journal}")
+    print(f"undo with: reconcile fix --undo {shlex.quote(str(where))}")
+    if result.errors_left:
+        print(f"still {len(result.errors_left)} error finding(s) no step repairs: "
+              f"{', '.join(result.errors_left)}")  # fmt: skip
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _fix_undo(args: argparse.Namespace, prefix: Path) -> int:
+    from .fix.lock import PrefixLock
+    from .fix.undo import NothingToUndo, UndoRefused, find_undo, run_undo
+
+    with PrefixLock(prefix):
+        try:
+            undo = find_undo(prefix)
+        except NothingToUndo as exc:
+            print(f"reconcile: {exc}", file=sys.stderr)
+            return EXIT_FINDINGS
+        print(f"undo the fix of {undo.started} ({undo.command}), journal {undo.journal}")
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise ReconcileError("not asking on a non-interactive stdin: pass --yes")
+            if input(f"Restore {prefix} as it was before? [y/N] ").strip().lower() not in (
+                "y", "yes",
+            ):  # fmt: skip
+                print("reconcile: nothing changed", file=sys.stderr)
+                return EXIT_FINDINGS
+        try:
+            lost = run_undo(prefix, undo)
+        except UndoRefused as exc:
+            print(f"reconcile: undo refused: {exc}", file=sys.stderr)
+            return EXIT_FINDINGS
+    if lost:
+        print(f"reconcile: could not put back: {', '.join(lost)}", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(f"restored {prefix} as it was before the fix of {undo.started}")
+    return EXIT_OK
 
 
 def _rebuild(args: argparse.Namespace, graph: Graph, findings: Sequence[Finding]) -> Plan:
@@ -499,6 +651,7 @@ COMMANDS = {
     "audit": _cmd_audit,
     "graph": _cmd_graph,
     "plan": _cmd_plan,
+    "fix": _cmd_fix,
     "export": _cmd_export,
     "compare": _cmd_compare,
     "lint": _cmd_lint,
