@@ -5,44 +5,14 @@ Each prefix is written in ``tmp_path``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+import prefix_kit as kit
 import pytest
+from prefix_kit import SITE
 
-from reconcile.cli import main
 from reconcile.discover._dists import read_site_packages
 from reconcile.models import Severity
-
-
-def _write(path: Path, data: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.encode() if isinstance(data, str) else data)
-
-
-def _dist(site: Path, name: str, version: str, headers: str, record: str = "") -> Path:
-    folder = site / f"{name}-{version}.dist-info"
-    _write(folder / "METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-           + headers + "\n")  # fmt: skip
-    _write(folder / "INSTALLER", "pip\n")
-    _write(folder / "RECORD", record + f"{folder.name}/METADATA,,\n{folder.name}/RECORD,,\n")
-    return folder
-
-
-def _record(prefix: Path, raw: dict[str, object]) -> None:
-    name = f"{raw['name']}-{raw['version']}-{raw['build']}.json"
-    _write(prefix / "conda-meta" / name, json.dumps(raw))
-
-
-def _audit(prefix: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dict:
-    assert main(["audit", str(prefix), "--no-cache", "--fail-on", "never", *args]) == 0
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return json.loads(out) if "--format" in args else {"text": out}
-
-
-SITE = "lib/python3.12/site-packages"
-
 
 # -- old metadata -----------------------------------------------------------
 
@@ -57,7 +27,7 @@ SITE = "lib/python3.12/site-packages"
 )
 def test_legacy_field_is_an_info_never_stale(tmp_path: Path, headers: str, field: str) -> None:
     version = "0.23ubuntu1" if field == "Version" else "1.0"
-    _dist(tmp_path / SITE, "old", version, headers + "Requires-Dist: six>=1.0\n")
+    kit.dist(tmp_path / SITE, "old", version, headers + "Requires-Dist: six>=1.0\n")
     site, problems = read_site_packages(str(tmp_path), SITE)
     assert [(p.code, p.severity, p.field) for p in problems] == [
         ("legacy-metadata", Severity.INFO, field)
@@ -69,7 +39,7 @@ def test_legacy_field_is_an_info_never_stale(tmp_path: Path, headers: str, field
 
 
 def test_legacy_requires_dist_lines_are_one_finding_per_field(tmp_path: Path) -> None:
-    _dist(tmp_path / SITE, "azureml-dataset-runtime", "1.9.0",
+    kit.dist(tmp_path / SITE, "azureml-dataset-runtime", "1.9.0",
           "Requires-Dist: pyarrow (>=0.15.*); extra == 'pandas'\n"
           "Requires-Dist: pyarrow (>=0.15.*); extra == 'parquet'\n")  # fmt: skip
     _, problems = read_site_packages(str(tmp_path), SITE)
@@ -83,10 +53,10 @@ def test_legacy_dist_keeps_its_edges_and_never_mismatches_python(
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     prefix = tmp_path / "env"
-    _write(prefix / "pyvenv.cfg", "version = 3.12.7\n")
-    _dist(prefix / SITE, "pylint", "2.6.0",
+    kit.write(prefix / "pyvenv.cfg", "version = 3.12.7\n")
+    kit.dist(prefix / SITE, "pylint", "2.6.0",
           "Requires-Python: >=3.5.*\nRequires-Dist: pytz (>dev)\nRequires-Dist: toml>=0.7.1\n")
-    doc = _audit(prefix, capsys, "--format", "json")
+    doc = kit.audit(prefix, capsys, "--format", "json")
     got = sorted((f["code"], f["severity"]) for f in doc["findings"])
     assert got == [
         ("legacy-metadata", "info"),
@@ -99,7 +69,7 @@ def test_legacy_dist_keeps_its_edges_and_never_mismatches_python(
 
 
 def test_record_leaving_site_packages_inside_the_prefix_is_owned(tmp_path: Path) -> None:
-    _dist(tmp_path / SITE, "pip", "24.2", "", "../../../bin/pip,,\n")
+    kit.dist(tmp_path / SITE, "pip", "24.2", "", "../../../bin/pip,,\n")
     site, problems = read_site_packages(str(tmp_path), SITE)
     assert problems == []
     assert "bin/pip" in site.dists[0].record
@@ -114,13 +84,13 @@ def test_record_leaving_site_packages_inside_the_prefix_is_owned(tmp_path: Path)
     ],
 )
 def test_windows_rows_give_no_finding(tmp_path: Path, row: str) -> None:
-    _dist(tmp_path / "Lib/site-packages", "pip", "24.2", "", row)
+    kit.dist(tmp_path / "Lib/site-packages", "pip", "24.2", "", row)
     _, problems = read_site_packages(str(tmp_path), "Lib/site-packages")
     assert problems == []
 
 
 def test_record_outside_the_prefix_is_an_info(tmp_path: Path) -> None:
-    _dist(tmp_path / "Lib/site-packages", "x", "1.0", "", "../../../../etc/x.cfg,,\n")
+    kit.dist(tmp_path / "Lib/site-packages", "x", "1.0", "", "../../../../etc/x.cfg,,\n")
     site, problems = read_site_packages(str(tmp_path), "Lib/site-packages")
     assert [(p.code, p.severity) for p in problems] == [("record-outside-prefix", Severity.INFO)]
     assert "'../../../../etc/x.cfg'" in problems[0].reason

@@ -5,44 +5,14 @@ without a readable python record (see tests/real_writers/09-*).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+import prefix_kit as kit
 import pytest
+from prefix_kit import SITE
 
-from reconcile.cli import main
 from reconcile.discover import _python, discover
 from reconcile.discover._conda_meta import parse_record, read_conda_meta
-
-
-def _write(path: Path, data: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.encode() if isinstance(data, str) else data)
-
-
-def _dist(site: Path, name: str, version: str, headers: str, record: str = "") -> Path:
-    folder = site / f"{name}-{version}.dist-info"
-    _write(folder / "METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-           + headers + "\n")  # fmt: skip
-    _write(folder / "INSTALLER", "pip\n")
-    _write(folder / "RECORD", record + f"{folder.name}/METADATA,,\n{folder.name}/RECORD,,\n")
-    return folder
-
-
-def _record(prefix: Path, raw: dict[str, object]) -> None:
-    name = f"{raw['name']}-{raw['version']}-{raw['build']}.json"
-    _write(prefix / "conda-meta" / name, json.dumps(raw))
-
-
-def _audit(prefix: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dict:
-    assert main(["audit", str(prefix), "--no-cache", "--fail-on", "never", *args]) == 0
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err
-    return json.loads(out) if "--format" in args else {"text": out}
-
-
-SITE = "lib/python3.12/site-packages"
-
 
 # -- the platform -------------------------------------------------------------
 
@@ -105,12 +75,12 @@ def test_platform_without_an_arch_record_follows_the_prefix(
 ) -> None:
     # The machine running the tests must never be the answer.
     monkeypatch.setattr(_python, "host_subdir", lambda: "the-host")
-    _write(tmp_path / SITE / ".keep", b"")
-    _write(tmp_path / "python312.dll", b"MZ")
+    kit.write(tmp_path / SITE / ".keep", b"")
+    kit.write(tmp_path / "python312.dll", b"MZ")
     for rel, data in files.items():
-        _write(tmp_path / rel, data)
-    _record(tmp_path, {**BASE, "name": "tzdata", "subdir": "noarch", "noarch": "generic"})
-    _write(tmp_path / "conda-meta" / "python-3.12.7-h0_cpython.json", '{"name": "python", ')
+        kit.write(tmp_path / rel, data)
+    kit.record(tmp_path, {**BASE, "name": "tzdata", "subdir": "noarch", "noarch": "generic"})
+    kit.write(tmp_path / "conda-meta" / "python-3.12.7-h0_cpython.json", '{"name": "python", ')
     records, _, _ = read_conda_meta(str(tmp_path))
     python = _python.find_python(str(tmp_path), records)
     assert python is not None and python.platform == subdir
@@ -121,8 +91,8 @@ def test_platform_falls_back_to_the_host_only_when_nothing_tells(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(_python, "host_subdir", lambda: "the-host")
-    _write(tmp_path / SITE / ".keep", b"")
-    _record(tmp_path, {**BASE, "subdir": "noarch"})
+    kit.write(tmp_path / SITE / ".keep", b"")
+    kit.record(tmp_path, {**BASE, "subdir": "noarch"})
     python = discover(tmp_path).python
     assert python is not None and python.platform == "the-host"
 
@@ -132,15 +102,15 @@ def test_windows_prefix_with_a_corrupt_python_record_is_read(
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     prefix = tmp_path / "env"
-    _write(prefix / "python.exe", _pe(0x8664))
-    _write(prefix / "python311.dll", b"MZ")
-    _write(prefix / "python3.dll", b"MZ")
-    _write(prefix / "conda-meta" / "python-3.11.9-h0_cpython.json", "")
-    _dist(prefix / "Lib/site-packages", "tqdm", "4.66.1",
+    kit.write(prefix / "python.exe", _pe(0x8664))
+    kit.write(prefix / "python311.dll", b"MZ")
+    kit.write(prefix / "python3.dll", b"MZ")
+    kit.write(prefix / "conda-meta" / "python-3.11.9-h0_cpython.json", "")
+    kit.dist(prefix / "Lib/site-packages", "tqdm", "4.66.1",
           'Requires-Dist: colorama; platform_system == "Windows"\n')
-    doc = _audit(prefix, capsys, "--format", "json")
+    doc = kit.audit(prefix, capsys, "--format", "json")
     assert doc["python"]["platform"] == "win-64"
     got = {(f["code"], f["package"]) for f in doc["findings"]}
     assert got == {("invalid-record", "python"), ("pip-dependency-unsatisfied", "tqdm")}
-    header = _audit(prefix, capsys)["text"].splitlines()
+    header = kit.audit(prefix, capsys)["text"].splitlines()
     assert any("Python 3.11" in line and "win-64" in line for line in header[:5]), header[:5]
