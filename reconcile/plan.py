@@ -742,9 +742,11 @@ def _unsourced(
     ``--find-links`` arguments the found pip files need."""
     bad: dict[str, str] = {}
     links: list[str] = []
+    manager = b.graph.state.manager
+    by_pixi = manager is not None and manager.name == "pixi"
     for spec, what in b.exact.items():
-        if spec not in b.conda_reinstall:
-            continue
+        if spec not in b.conda_reinstall or by_pixi:
+            continue  # pixi installs conda's packages from its lock file's sources
         found = locator.conda(what) if isinstance(what, CondaRecord) else locator.conda_dist(*what)
         if not found.ok:
             for key in b.conda_reinstall[spec]:
