@@ -11,7 +11,14 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-__all__ = ["channel_name", "conda_build_url", "file_url_path", "redact_url", "url_subdir"]
+__all__ = [
+    "channel_name",
+    "conda_build_url",
+    "file_url_path",
+    "mask_url",
+    "redact_url",
+    "url_subdir",
+]
 
 _TOKEN = re.compile(r"/t/[^/]+")
 _SUBDIRS = (
@@ -36,6 +43,34 @@ def redact_url(url: str) -> str:
             host = f"{host}:{parts.port}"
         url = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
     return url
+
+
+#: Query parameters that carry a secret (signed URLs, API keys).
+SECRET_PARAM = re.compile(
+    r"(?i)token|secret|password|passwd|pwd|signature|sig|credential|auth|api[_-]?key|key"
+)
+
+
+def mask_url(url: str, mask: str = "***") -> str:
+    """``url`` with each secret replaced by ``mask``: ``user:password@`` ->
+    ``***@``, ``/t/<token>`` -> ``/t/***``, ``?token=x`` -> ``?token=***``.
+    Unlike :func:`redact_url` the reader sees that something was there (and
+    ``mask_url(url) != url`` says the URL holds credentials)."""
+    url = _TOKEN.sub(f"/t/{mask}", url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{mask}@{netloc.rsplit('@', 1)[1]}"
+    query = "&".join(
+        f"{k}={mask}" if SECRET_PARAM.search(k) else p
+        for p in parts.query.split("&")
+        if p
+        for k in [p.split("=", 1)[0]]
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def channel_name(channel: str | None) -> str | None:

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from .models import Depth, Finding
     from .plan import Plan
     from .policy import Outcome
+    from .resolve import CandidateSource
+    from .sources import Locator
 
 __all__ = ["main"]
 
@@ -136,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--find-links", metavar="DIR", action="append", default=[])
     source.add_argument("--index-url", metavar="URL")
     plan.add_argument("-v", "--verbose", action="store_true", help="show the resolver's progress")
+    plan.add_argument("--channel", metavar="URL", action="append", default=[],
+                      help="also look for conda packages in this channel")  # fmt: skip
 
     # -- fix (issue: safe repair) ---------------------------------------------
     fix = sub.add_parser("fix", help="carry out the repair plan, journalled, with undo")
@@ -371,10 +375,17 @@ def _in_place_plan(args: argparse.Namespace, graph: Graph, findings: Sequence[Fi
         graph, offline=not args.index_url, find_links=args.find_links, index_url=args.index_url
     )
     pip_args: list[str] = []
+    shown: str | None = None
     if args.index_url:
-        from .channels import redact_url
+        from .channels import mask_url
+        from .plan import INDEX_URL
 
-        pip_args = ["--index-url", redact_url(args.index_url)]
+        # Credentials never reach the printed plan: the step names the URL
+        # by INDEX_URL, the text shows it masked, sh reads it from the env.
+        masked = mask_url(args.index_url)
+        secret = masked != args.index_url
+        shown = masked if secret else None
+        pip_args = ["--index-url", INDEX_URL if secret else args.index_url]
     else:
         pip_args = ["--no-index", *(a for d in args.find_links for a in ("--find-links", d))]
     verbose = getattr(args, "verbose", False)
@@ -386,6 +397,23 @@ def _in_place_plan(args: argparse.Namespace, graph: Graph, findings: Sequence[Fi
         source=source,
         pip_source_args=pip_args,
         reporter=reporter,
+        locator=_locator(args, graph, source),
+        index_url=shown,
+    )
+
+
+def _locator(args: argparse.Namespace, graph: Graph, source: CandidateSource) -> Locator:
+    """Where the plan's replacements come from: the package caches, the
+    records' channels and ``--channel``s (not fetched with ``--offline``),
+    and pip's ``source``."""
+    from .sources import Locator, env_channels
+
+    return Locator(
+        pip=source,
+        python=graph.python,
+        channels=tuple(args.channel),
+        env_channels=env_channels(graph.state.records),
+        offline=args.offline,
     )
 
 

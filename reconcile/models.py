@@ -130,6 +130,12 @@ class CondaRecord:
     url: str | None = None
     source: str = ""  # prefix-relative path of the json file
     in_package_cache: bool = False  # its extracted folder or archive is still on disk
+    # Where the package itself can be had again (reconcile.sources looks there).
+    fn: str | None = None  # the archive's file name
+    sha256: str | None = None
+    md5: str | None = None
+    extracted_package_dir: str | None = None
+    package_tarball_full_path: str | None = None
 
     def match_spec(self) -> str:
         """The exact MatchSpec of this record, channel included when known."""

@@ -44,14 +44,20 @@ from .models import CondaRecord, Finding, InstalledDist, Severity, parse_version
 
 if TYPE_CHECKING:
     from .resolve import CandidateSource, Fixed
+    from .sources import Locator
 
-__all__ = ["CONSTRAINTS", "STRATEGIES", "Plan", "Step", "make_plan", "rebuild_plan"]
+__all__ = ["CONSTRAINTS", "INDEX_URL", "STRATEGIES", "Plan", "Step", "make_plan", "rebuild_plan"]
 
 STRATEGIES = ("prefer-conda", "prefer-pip", "rebuild")
 
 #: Stands for the path of the constraints file in step arguments; renderers
 #: and runners put the real path there.
 CONSTRAINTS = "{constraints}"
+
+#: Stands for an ``--index-url`` that holds credentials: the text and JSON
+#: show it masked (``Plan.index_url``), the sh script reads it from
+#: ``$RECONCILE_INDEX_URL``; it is never printed.
+INDEX_URL = "{index_url}"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -86,6 +92,7 @@ class Plan:
     explanations: tuple[str, ...] = ()  # why no consistent pip side exists
     suggestions: tuple[str, ...] = ()
     files: tuple[tuple[str, str], ...] = ()  # rebuild: (file name, content) to write first
+    index_url: str | None = None  # shown for INDEX_URL in args: the --index-url, secrets masked
     findings: tuple[Finding, ...] = field(default=(), repr=False)
 
     @property
@@ -123,6 +130,7 @@ class _Builder:
         self.restore_pip: dict[NormalizedName, list[str]] = {}  # prefer-pip: after conda remove
         self.unresolved: list[Unresolved] = []
         self.done: set[str] = set()
+        self.exact: dict[str, CondaRecord | tuple[str, str, str]] = {}  # reinstall spec -> what
 
     # -- bookkeeping --------------------------------------------------------
 
@@ -141,6 +149,7 @@ class _Builder:
 
     def reinstall(self, record: CondaRecord, answers: Iterable[str]) -> None:
         self.offline_ok &= record.in_package_cache
+        self.exact[record.match_spec()] = record
         self._add(self.conda_reinstall, record.match_spec(), answers)
 
     def reinstalls(self, record: CondaRecord | None) -> bool:
@@ -322,6 +331,7 @@ class _Builder:
                 self.leave(finding, _advice(finding))
                 return
             spec = f"{parts[0]}=={parts[1]}={parts[2]}"
+            self.exact[spec] = (parts[0], parts[1], parts[2])
             self.offline_ok = False
         self._add(self.remove, path, [_key(finding)])
         self._add(self.conda_reinstall, spec, [_key(finding)])
@@ -394,11 +404,25 @@ def make_plan(
     source: CandidateSource | None = None,
     pip_source_args: Sequence[str] = (),
     reporter: Any = None,
+    locator: Locator | None = None,
+    index_url: str | None = None,
 ) -> Plan:
-    """Turn the audit of ``graph`` into an ordered plan.  Pure: no I/O
-    beyond what ``source`` does to find pip candidates."""
+    """Turn the audit of ``graph`` into an ordered plan.  No I/O beyond what
+    ``source`` does to find pip candidates and ``locator`` to find where each
+    replacement comes from (default: the package caches, the records'
+    channels and ``source``); a step that deletes or uninstalls is planned
+    only when what replaces it was found.  ``index_url`` is the masked form
+    of an ``--index-url`` with credentials, given as :data:`INDEX_URL`."""
     if strategy not in STRATEGIES[:2]:
         raise ValueError(f"unknown strategy {strategy!r}")
+    from .sources import KeepLocalProjects, Locator, env_channels, local_project
+
+    local = {n.key for n in graph.nodes.values() if local_project(n.effective)}
+    if source is not None and local:
+        source = KeepLocalProjects(source, map(canonicalize_name, local))
+    if locator is None:
+        locator = Locator(pip=source, python=graph.python,
+                          env_channels=env_channels(graph.state.records))  # fmt: skip
     b = _Builder(graph, findings, strategy)
     for f in b.by_code("pip-overwrote-conda"):
         b.overwritten(f)
@@ -468,13 +492,14 @@ def make_plan(
         prefer_version = installed.get(name)
         if prefer_version is not None:
             pins[name] = prefer_version
+    pip_source_args = [*pip_source_args, *_unsourced(b, pins, locator, pip_source_args)]
 
     for f in findings:
         if f.severity >= Severity.WARNING and _key(f) not in b.done:
             b.leave(f, _advice(f))
 
     steps = _order(b, graph, pins, pip_install, pip_source_args)
-    notes = _notes(graph, set(b.conda_remove))
+    notes = _notes(graph, set(b.conda_remove)) + _source_notes(graph, steps, index_url)
     if graph.state.manager is not None and graph.state.manager.name == "pixi":
         steps, notes = _through_pixi(graph, steps, notes, strategy)
     constraints = tuple(sorted(f"{n}=={fx.version}" for n, fx in fixed.items()))
@@ -488,6 +513,7 @@ def make_plan(
         explanations=explanations,
         suggestions=suggestions,
         findings=tuple(findings),
+        index_url=index_url,
     )
 
 
@@ -615,6 +641,7 @@ def _order(
 ) -> list[Step]:
     prefix = b.prefix
     python = _python_exe(graph)
+    pip_cmd = _pip_command(graph)
     steps: list[Step] = []
     if b.remove:
         steps.append(Step(
@@ -626,7 +653,7 @@ def _order(
     for name, answers in sorted(b.pip_uninstall.items()):
         steps.append(Step(
             tool="pip",
-            args=(python, "-m", "pip", "uninstall", "--yes", name),
+            args=(*pip_cmd, "uninstall", "--yes", name),
             answers=tuple(answers),
             why=f"pip's copy of {name} goes, so conda's can come back",
         ))  # fmt: skip
@@ -668,7 +695,7 @@ def _order(
         specs = [f"{n}=={pins[n]}" for n in sorted(restore) if n in pins]
         steps.append(Step(
             tool="pip",
-            args=(python, "-m", "pip", "install", "--no-deps", "--force-reinstall",
+            args=(*pip_cmd, "install", "--no-deps", "--force-reinstall",
                   *pip_source_args, "-c", CONSTRAINTS, *specs),
             answers=_union(restore.values()),
             why="put pip's packages back with clean metadata, at the versions they have",
@@ -676,13 +703,105 @@ def _order(
     if pip_install:
         steps.append(Step(
             tool="pip",
-            args=(python, "-m", "pip", "install", "--no-deps", *pip_source_args,
+            args=(*pip_cmd, "install", "--no-deps", *pip_source_args,
                   "-c", CONSTRAINTS, *(f"{n}=={pins[n]}" for n in sorted(pip_install))),
             answers=_union(pip_install.values()),
             why="move pip's packages to versions that fit conda's (resolved with conda's "
             "versions fixed)",
         ))  # fmt: skip
     return steps
+
+
+def _has_pip(graph: Graph) -> bool:
+    """pip is installed in the env's own site-packages (not only in the user
+    site, which another Python may own)."""
+    node = graph.nodes.get("pip")
+    live = graph.state.site_packages
+    paths = {d.path for d in live.dists} if live is not None else set()
+    return node is not None and any(
+        d.kind in ("dist-info", "egg-info") and d.path in paths for d in node.dists
+    )
+
+
+def _pip_command(graph: Graph) -> tuple[str, ...]:
+    """``PREFIX/bin/python -m pip``; in an env without pip, a pip >= 22.3
+    outside it that targets the env's Python (``pip --python``)."""
+    python = _python_exe(graph)
+    if _has_pip(graph):
+        return (python, "-m", "pip")
+    return ("pip", "--python", python)
+
+
+def _unsourced(
+    b: _Builder, pins: Mapping[NormalizedName, Version], locator: Locator, pip_args: Sequence[str]
+) -> list[str]:
+    """Drop every step whose replacement cannot be had, with everything that
+    answers the same findings (a removal before a reinstall that cannot
+    happen would leave the package without metadata), and leave those
+    findings "not repaired", naming the missing source.  Returns the
+    ``--find-links`` arguments the found pip files need."""
+    bad: dict[str, str] = {}
+    links: list[str] = []
+    manager = b.graph.state.manager
+    by_pixi = manager is not None and manager.name == "pixi"
+    for spec, what in b.exact.items():
+        if spec not in b.conda_reinstall or by_pixi:
+            continue  # pixi installs conda's packages from its lock file's sources
+        found = locator.conda(what) if isinstance(what, CondaRecord) else locator.conda_dist(*what)
+        if not found.ok:
+            for key in b.conda_reinstall[spec]:
+                bad.setdefault(key, found.reason)
+    for slot in (b.restore_pip, b.pip_reinstall):
+        for name, answers in slot.items():
+            version = pins.get(name)
+            node = b.node(name)
+            if version is None:
+                reason = f"no version of {name} is known to reinstall"
+            else:
+                found = locator.pip(name, version, node.effective if node else None)
+                if found.ok:
+                    if found.link_dir and found.link_dir not in [*pip_args, *links]:
+                        links.append(found.link_dir)
+                    continue
+                reason = found.reason
+            for key in answers:
+                bad.setdefault(key, reason)
+    slots: list[dict[Any, list[str]]] = [b.remove, b.pip_uninstall, b.conda_reinstall,
+        b.conda_remove, b.conda_install, b.pip_reinstall, b.restore_pip]  # fmt: skip
+    changed = bool(bad)
+    while changed:
+        changed = False
+        for slot in slots:
+            for item, answers in list(slot.items()):
+                cause = next((bad[k] for k in answers if k in bad), None)
+                if cause is None:
+                    continue
+                del slot[item]
+                for key in answers:
+                    if key not in bad:
+                        bad[key], changed = cause, True
+    b.done -= set(bad)
+    for f in b.findings:
+        if _key(f) in bad and f.severity >= Severity.WARNING:
+            b.leave(f, bad[_key(f)])
+    return [a for d in links for a in ("--find-links", d)]
+
+
+def _source_notes(graph: Graph, steps: Sequence[Step], index_url: str | None) -> list[str]:
+    notes = []
+    if any(s.tool == "pip" and s.args[:2] == ("pip", "--python") for s in steps):
+        python = _python_exe(graph)
+        notes.append(
+            f"this env has no pip: its pip steps run `pip --python {python}` with a pip "
+            f">= 22.3 outside the env (or use `uv pip --python {python}`, or install pip "
+            "into the env with conda first)"
+        )
+    if index_url is not None and any(INDEX_URL in s.args for s in steps):
+        notes.append(
+            f"credentials in --index-url are not shown ({index_url}); the sh script reads "
+            "the URL from $RECONCILE_INDEX_URL"
+        )
+    return notes
 
 
 def _union(groups: Iterable[list[str]]) -> tuple[str, ...]:

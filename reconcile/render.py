@@ -16,7 +16,7 @@ from . import __version__
 from .graph import Graph, Node
 from .models import Depth, Finding, Severity
 from .pipeline import summary
-from .plan import CONSTRAINTS, Plan, Step
+from .plan import CONSTRAINTS, INDEX_URL, Plan, Step
 from .policy import Outcome, fingerprint
 
 if TYPE_CHECKING:
@@ -429,8 +429,9 @@ def graph_mermaid(graph: Graph) -> str:
 PLAN_SCHEMA = "reconcile.plan/1"
 
 
-def _plan_args(step: Step, constraints_path: str) -> list[str]:
-    return [constraints_path if a == CONSTRAINTS else a for a in step.args]
+def _plan_args(step: Step, constraints_path: str, index_url: str | None = None) -> list[str]:
+    swap = {CONSTRAINTS: constraints_path, INDEX_URL: index_url or INDEX_URL}
+    return [swap.get(a, a) for a in step.args]
 
 
 def _answers(step: Step) -> str:
@@ -442,7 +443,7 @@ def plan_text(plan: Plan) -> str:
     if not plan.steps and not plan.explanations:
         lines.append("nothing to do: no finding has an automatic repair")
     for i, step in enumerate(plan.steps, 1):
-        shown = _plan_args(step, "pip-constraints.txt")
+        shown = _plan_args(step, "pip-constraints.txt", plan.index_url)
         command = "rm -rf " + " ".join(shlex.quote(a) for a in shown) if step.tool == "remove" \
             else shlex.join(shown)  # fmt: skip
         lines.append(f"{i}. {command}")
@@ -504,9 +505,17 @@ def plan_sh(plan: Plan) -> str:
             while end in content.splitlines():
                 end += "_"
             lines += [f"cat > {shlex.quote(name)} <<'{end}'", *content.splitlines(), end]
+    if any(INDEX_URL in s.args for s in plan.steps):
+        # The --index-url holds credentials: they are never written here.
+        lines += [
+            _comment(f"# credentials in --index-url are not shown ({plan.index_url}):"),
+            "# export RECONCILE_INDEX_URL='<the --index-url, with its credentials>' first.",
+            ': "${RECONCILE_INDEX_URL:?set RECONCILE_INDEX_URL to the --index-url}"',
+        ]
+    swap = {CONSTRAINTS: '"$CONSTRAINTS"', INDEX_URL: '"$RECONCILE_INDEX_URL"'}
     for i, step in enumerate(plan.steps, 1):
         lines += ["", _comment(f"# {i}. answers: {_answers(step)}"), _comment(f"#    {step.why}")]
-        args = ['"$CONSTRAINTS"' if a == CONSTRAINTS else shlex.quote(a) for a in step.args]
+        args = [swap.get(a) or shlex.quote(a) for a in step.args]
         lines.append(("rm -rf -- " if step.tool == "remove" else "") + " ".join(args))
     for u in plan.unresolved:
         lines.append(_comment(f"# not repaired: {u.finding.code} {u.finding.package}: {u.reason}"))
@@ -530,4 +539,6 @@ def plan_json(plan: Plan) -> str:
         "explanations": list(plan.explanations),
         "suggestions": list(plan.suggestions),
     }
+    if plan.index_url is not None:
+        doc["index_url"] = plan.index_url  # masked; "{index_url}" in args stands for it
     return json.dumps(doc, indent=2, default=str) + "\n"

@@ -717,9 +717,6 @@ _JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 
 
 _TOKEN_SEGMENT = re.compile(r"/t/[^/]+")  # anaconda.org: https://host/t/<token>/...
-_SECRET_PARAM = re.compile(
-    r"(?i)token|secret|password|passwd|pwd|signature|sig|credential|auth|api[_-]?key|key"
-)
 
 
 def _strip_userinfo(url: str) -> str:
@@ -745,7 +742,9 @@ def _redact(url: str) -> str:
     if not question:
         return clean
     query, hashmark, fragment = tail.partition("#")
-    kept = [p for p in query.split("&") if p and not _SECRET_PARAM.search(p.split("=")[0])]
+    from .channels import SECRET_PARAM
+
+    kept = [p for p in query.split("&") if p and not SECRET_PARAM.search(p.split("=")[0])]
     return base + ("?" + "&".join(kept) if kept else "") + hashmark + fragment
 
 

@@ -97,13 +97,23 @@ def test_a_conda_package_in_no_source_is_refused_before_any_change(
     empty.mkdir()
     monkeypatch.setenv("CONDA_PKGS_DIRS", str(empty))
     before = tree_hash(prefix)
-    code, _, err = fix(capsys, lab, prefix)
+    code, out, err = fix(capsys, lab, prefix)
     assert code == 1, err
-    line = next(ln for ln in err.splitlines() if "refused" in ln)
+    # The plan finds no source, so it plans nothing for six and names every place tried.
+    line = next(ln for ln in out.splitlines() if "pip-removed-conda six" in ln)
     assert "no source for six-1.16.0-py_0" in line and str(empty) in line and str(gone) in line
     assert tree_hash(prefix) == before
     # nothing to undo: the fix never started
     assert undo(capsys, prefix)[0] == 1
+    # Should the package go between the plan and the fix, fix's own staging
+    # refuses before any change.
+    from reconcile.sources import Found, Locator
+
+    monkeypatch.setattr(Locator, "conda", lambda self, rec: Found(what=rec.dist_str, origin="x"))
+    code, _, err = fix(capsys, lab, prefix)
+    line = next(ln for ln in err.splitlines() if "refused" in ln)
+    assert code == 1 and "no source for six-1.16.0-py_0" in line and str(gone) in line
+    assert tree_hash(prefix) == before
 
 
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])

@@ -276,8 +276,17 @@ def parse_record(raw: Any, rel: str, filename: str) -> tuple[CondaRecord | None,
         url=raw.get("url") if isinstance(raw.get("url"), str) else None,
         source=rel,
         in_package_cache=in_package_cache(*_cache_probes(raw)),
+        fn=_str_or_none(raw.get("fn")),
+        sha256=_str_or_none(raw.get("sha256")),
+        md5=_str_or_none(raw.get("md5")),
+        extracted_package_dir=_str_or_none(raw.get("extracted_package_dir")),
+        package_tarball_full_path=_str_or_none(raw.get("package_tarball_full_path")),
     )
     return record, problems
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _subdir(raw: dict[str, Any]) -> str | None:

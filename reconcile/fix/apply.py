@@ -166,13 +166,15 @@ def _dist_paths(graph: Graph, names: set[str]) -> set[str]:
     return out
 
 
-def _pip_runner(python: str) -> list[str]:
-    """The env's own pip; else this interpreter's pip aimed at it (pip >= 22.3)."""
-    probe = subprocess.run(
-        [python, "-m", "pip", "--version"], capture_output=True, check=False, env=_child_env()
-    )
-    if probe.returncode == 0:
-        return [python, "-m", "pip"]
+def _pip_runner(python: str, *, outside: bool = False) -> list[str]:
+    """The env's own pip; else (or when the plan says ``pip --python``, as it
+    does for an env without pip) this interpreter's pip aimed at it (pip >= 22.3)."""
+    if not outside:
+        probe = subprocess.run(
+            [python, "-m", "pip", "--version"], capture_output=True, check=False, env=_child_env()
+        )
+        if probe.returncode == 0:
+            return [python, "-m", "pip"]
     from packaging.version import Version
 
     try:
@@ -424,7 +426,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
                 )
                 continue
             if runner is None:
-                runner = _pip_runner(python)
+                runner = _pip_runner(python, outside=args[:2] == ["pip", "--python"])
             verb, rest = args[3], args[4:]
             sources, opts, specs = _split_pip(rest)
             pip_names = {canonicalize_name(s.split("==")[0]) for s in specs}
