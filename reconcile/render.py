@@ -472,6 +472,15 @@ def _comment(text: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in text)
 
 
+def _sh_word(arg: str) -> str:
+    """A path (anything with a slash: files, folders, file:// channels) is
+    always single-quoted, so a reader sees at once that nothing in it expands;
+    other words only when the shell needs it."""
+    if "/" in arg or "\\" in arg:
+        return "'" + arg.replace("'", "'\"'\"'") + "'"
+    return shlex.quote(arg)
+
+
 def plan_sh(plan: Plan) -> str:
     lines = [
         "#!/usr/bin/env bash",
@@ -506,7 +515,7 @@ def plan_sh(plan: Plan) -> str:
             lines += [f"cat > {shlex.quote(name)} <<'{end}'", *content.splitlines(), end]
     for i, step in enumerate(plan.steps, 1):
         lines += ["", _comment(f"# {i}. answers: {_answers(step)}"), _comment(f"#    {step.why}")]
-        args = ['"$CONSTRAINTS"' if a == CONSTRAINTS else shlex.quote(a) for a in step.args]
+        args = ['"$CONSTRAINTS"' if a == CONSTRAINTS else _sh_word(a) for a in step.args]
         lines.append(("rm -rf -- " if step.tool == "remove" else "") + " ".join(args))
     for u in plan.unresolved:
         lines.append(_comment(f"# not repaired: {u.finding.code} {u.finding.package}: {u.reason}"))
