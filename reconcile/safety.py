@@ -379,7 +379,10 @@ def unreadable(graph: Graph) -> tuple[str, ...]:
         reasons.append(f"conda-meta holds Git LFS pointers, not records ({', '.join(lfs)}): "
                        "run `git lfs pull` in the repository that holds the env")  # fmt: skip
     for p in state.problems:
-        if p.path != "conda-meta/history" and p.reason.startswith(("cannot list", "cannot read")):
+        # A symlink loop is a broken entry the plan replaces; a folder or file
+        # that cannot be listed or read hides what is installed.
+        hidden = p.reason.startswith(("cannot list", "cannot read"))
+        if hidden and p.path != "conda-meta/history" and "symbolic link" not in p.reason:
             reasons.append(f"{p.path}: {p.reason}")
     if not state.records and not lfs:
         reasons.append("no conda record could be read from conda-meta")
