@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-__all__ = ["InvalidSpec", "spec_matches", "validate_spec"]
+__all__ = ["InvalidSpec", "spec_matches", "spec_name", "validate_spec"]
 
 
 class InvalidSpec(ValueError):
@@ -36,6 +36,16 @@ def _spec(text: str) -> Any:
 def validate_spec(spec: str) -> None:
     """Raise :class:`InvalidSpec` when ``spec`` is not a MatchSpec conda can read."""
     _spec(spec)
+
+
+def spec_name(spec: str) -> str | None:
+    """The package name a MatchSpec asks for (``channel::`` and URL forms too),
+    normalised; None when it names none or cannot be read."""
+    try:
+        name = _spec(spec).name
+    except InvalidSpec:
+        return None
+    return str(name.normalized) if name is not None else None
 
 
 def spec_matches(

@@ -353,6 +353,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from .models import Severity
 
     graph = _load(args)
+    _plannable(graph)
     findings = check(graph)
     out = {"text": render.plan_text, "sh": render.plan_sh, "json": render.plan_json}
     if args.strategy == "rebuild":
@@ -363,6 +364,18 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     sys.stdout.write(out[args.format](plan))
     stuck = any(u.finding.severity >= Severity.ERROR for u in plan.unresolved)
     return EXIT_FINDINGS if not plan.possible or stuck else EXIT_OK
+
+
+def _plannable(graph: Graph) -> None:
+    """A prefix that was not read in full gets no plan: every step would rest
+    on a guess about what is installed (an unlistable site-packages looks
+    empty, and its folder like debris)."""
+    from .safety import unreadable
+
+    reasons = unreadable(graph)
+    if reasons:
+        raise ReconcileError(f"cannot plan a repair of {str(graph.state.prefix)!r}: it was not "
+                             f"read in full: {'; '.join(reasons)}")  # fmt: skip
 
 
 def _in_place_plan(args: argparse.Namespace, graph: Graph, findings: Sequence[Finding]) -> Plan:
@@ -442,6 +455,7 @@ def _cmd_fix(args: argparse.Namespace) -> int:
             )
         config = _settings(args)
         graph = _load(args, config)
+        _plannable(graph)
         findings = check(graph)
         plan = _in_place_plan(args, graph, findings)
         sys.stdout.write(render.plan_text(plan))

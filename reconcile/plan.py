@@ -41,6 +41,7 @@ from packaging.version import Version
 from .channels import file_url_path
 from .graph import Graph, Node, Ownership
 from .models import CondaRecord, Finding, InstalledDist, Severity, parse_version
+from .safety import conda_runtime
 
 if TYPE_CHECKING:
     from .resolve import CandidateSource, Fixed
@@ -155,6 +156,28 @@ class _Builder:
     def reinstalls(self, record: CondaRecord | None) -> bool:
         return record is not None and record.match_spec() in self.conda_reinstall
 
+    def refuse(self, keys: Iterable[str], reason: str, *extra: dict[Any, list[str]]) -> None:
+        """A safety rule dropped a step: what it answered is not repaired, and
+        no other step goes on half-repairing it."""
+        keys = set(keys)
+        slots: tuple[dict[Any, list[str]], ...] = (
+            self.remove, self.pip_uninstall, self.conda_reinstall, self.conda_remove,
+            self.conda_install, self.pip_reinstall, self.restore_pip, *extra,
+        )  # fmt: skip
+        for slot in slots:
+            for item, answers in list(slot.items()):
+                kept = [k for k in answers if k not in keys]
+                if answers and not kept:
+                    del slot[item]
+                else:
+                    slot[item] = kept
+        by_key = {_key(f): f for f in self.findings}
+        self.unresolved = [u for u in self.unresolved if _key(u.finding) not in keys]
+        for key in sorted(keys):
+            if key in by_key:
+                self.unresolved.append(Unresolved(finding=by_key[key], reason=reason))
+            self.done.add(key)
+
     def leave(self, finding: Finding, reason: str) -> None:
         if _key(finding) not in self.done:
             self.unresolved.append(Unresolved(finding=finding, reason=reason))
@@ -192,9 +215,12 @@ class _Builder:
             # Two full dist-infos (--ignore-installed): pip uninstall would pick
             # one at random.  conda's folder goes first; conda writes it back.
             self._add(self.remove, conda_copy.path, answers)
-        for dist in sorted(foreign, key=lambda d: d.mtime)[:-1]:
+        # conda (and what it runs on) cannot be pip-uninstalled before conda
+        # puts it back: drop pip's metadata, conda's reinstall writes the files.
+        keep_newest = canonicalize_name(node.key) not in conda_runtime(self.graph)
+        for dist in sorted(foreign, key=lambda d: d.mtime)[: -1 if keep_newest else None]:
             self._add(self.remove, dist.path, answers)
-        if foreign:
+        if foreign and keep_newest:
             self._add(self.pip_uninstall, node.key, answers)
         self.reinstall(node.record, answers)
 
@@ -250,6 +276,11 @@ class _Builder:
         folder = path.split(".dist-info", 1)[0] + ".dist-info" if ".dist-info" in path else path
         if not folder or posixpath.isabs(folder) or folder.startswith("../"):
             self.leave(finding, "outside the prefix: remove it by hand")
+            return
+        if not folder.endswith((".dist-info", ".egg-info", ".egg-link")):
+            # Only a metadata folder is debris; anything else (a site-packages
+            # that could not be listed) holds what is installed.
+            self.leave(finding, f"{folder} is not a metadata folder: nothing to remove")
             return
         node = self.node(finding.package)
         usable = node is not None and any(d.path == folder for d in node.dists)
@@ -498,10 +529,8 @@ def make_plan(
         if f.severity >= Severity.WARNING and _key(f) not in b.done:
             b.leave(f, _advice(f))
 
-    steps = _order(b, graph, pins, pip_install, pip_source_args)
-    notes = _notes(graph, set(b.conda_remove)) + _source_notes(graph, steps, index_url)
-    if graph.state.manager is not None and graph.state.manager.name == "pixi":
-        steps, notes = _through_pixi(graph, steps, notes, strategy)
+    steps, notes = _safe_steps(b, graph, pins, pip_install, pip_source_args)
+    notes = notes + _source_notes(graph, steps, index_url)
     constraints = tuple(sorted(f"{n}=={fx.version}" for n, fx in fixed.items()))
     return Plan(
         prefix=graph.state.prefix,
@@ -515,6 +544,46 @@ def make_plan(
         findings=tuple(findings),
         index_url=index_url,
     )
+
+
+def _safe_steps(
+    b: _Builder,
+    graph: Graph,
+    pins: Mapping[NormalizedName, Version],
+    pip_install: dict[NormalizedName, list[str]],
+    pip_source_args: Sequence[str],
+) -> tuple[list[Step], list[str]]:
+    """Order the steps, check them against the safety rules
+    (:mod:`reconcile.safety`) and drop what breaks one: the findings it
+    answered become "not repaired" with the rule's reason; again until none
+    breaks a rule (each round drops something, so it ends)."""
+    from .safety import check_plan
+
+    while True:
+        steps = _order(b, graph, pins, pip_install, pip_source_args)
+        notes = _notes(graph, set(b.conda_remove))
+        if graph.state.manager is not None and graph.state.manager.name == "pixi":
+            steps, notes = _through_pixi(graph, steps, notes, b.strategy)
+        draft = Plan(prefix=graph.state.prefix, strategy=b.strategy, steps=tuple(steps))
+        violations = check_plan(draft, graph)
+        if not violations:
+            return steps, notes
+        dropped = False
+        for v in violations:
+            step = steps[v.step]
+            slot: Mapping[str, list[str]] = (
+                {str(Path(b.prefix) / p): a for p, a in b.remove.items()}
+                if step.tool == "remove"
+                else b.pip_uninstall if step.tool == "pip"
+                else b.conda_remove if step.tool == "conda" else {}
+            )  # fmt: skip
+            keys = slot.get(v.what) or list(step.answers)
+            if keys:
+                b.refuse(keys, f"not repaired: {v.why} (safety rule {v.rule})", pip_install)
+                dropped = True
+        if not dropped:  # steps that answer nothing: leave them out
+            bad = {v.step for v in violations}
+            return [s for i, s in enumerate(steps) if i not in bad], notes
 
 
 def rebuild_plan(

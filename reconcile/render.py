@@ -473,6 +473,15 @@ def _comment(text: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in text)
 
 
+def _sh_word(arg: str) -> str:
+    """A path (anything with a slash: files, folders, file:// channels) is
+    always single-quoted, so a reader sees at once that nothing in it expands;
+    other words only when the shell needs it."""
+    if "/" in arg or "\\" in arg:
+        return "'" + arg.replace("'", "'\"'\"'") + "'"
+    return shlex.quote(arg)
+
+
 def plan_sh(plan: Plan) -> str:
     lines = [
         "#!/usr/bin/env bash",
@@ -515,7 +524,7 @@ def plan_sh(plan: Plan) -> str:
     swap = {CONSTRAINTS: '"$CONSTRAINTS"', INDEX_URL: '"$RECONCILE_INDEX_URL"'}
     for i, step in enumerate(plan.steps, 1):
         lines += ["", _comment(f"# {i}. answers: {_answers(step)}"), _comment(f"#    {step.why}")]
-        args = [swap.get(a) or shlex.quote(a) for a in step.args]
+        args = [swap.get(a) or _sh_word(a) for a in step.args]
         lines.append(("rm -rf -- " if step.tool == "remove" else "") + " ".join(args))
     for u in plan.unresolved:
         lines.append(_comment(f"# not repaired: {u.finding.code} {u.finding.package}: {u.reason}"))

@@ -359,6 +359,13 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
     """
     import rattler
 
+    from ..safety import check_plan, describe
+
+    # The same safety rules the plan was made under, now with every deleted
+    # path resolved on disk: nothing changes if one is broken.
+    violations = check_plan(plan, graph, realpath=os.path.realpath)
+    if violations:
+        raise FixRefused(f"the plan breaks a safety rule: {describe(violations)}")
     prefix = graph.state.prefix
     site, bindir = _site_packages(graph), _bin(graph)
     python = str(prefix / bindir / "python")
