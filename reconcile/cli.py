@@ -58,6 +58,13 @@ def _add_prefix_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _source(value: str) -> str:
+    """A ``--find-links`` or ``--channel`` that is a local folder, made
+    absolute: the steps that name it may run from another folder.  URLs and
+    channel names are kept as given."""
+    return os.path.abspath(value) if "://" not in value and os.path.isdir(value) else value
+
+
 def _add_config_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--config",
@@ -135,10 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     source = plan.add_mutually_exclusive_group()
     source.add_argument("--offline", action="store_true", help="installed + local caches only")
-    source.add_argument("--find-links", metavar="DIR", action="append", default=[])
+    source.add_argument("--find-links", metavar="DIR", action="append", default=[], type=_source)
     source.add_argument("--index-url", metavar="URL")
     plan.add_argument("-v", "--verbose", action="store_true", help="show the resolver's progress")
-    plan.add_argument("--channel", metavar="URL", action="append", default=[],
+    plan.add_argument("--channel", metavar="URL", action="append", default=[], type=_source,
                       help="also look for conda packages in this channel")  # fmt: skip
 
     # -- fix (issue: safe repair) ---------------------------------------------
@@ -155,9 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--offline", action="store_true", help="package caches, local channels and wheels only"
     )
     fix_source.add_argument("--index-url", metavar="URL", help="pip's wheels from this index")
-    fix.add_argument("--find-links", metavar="DIR", action="append", default=[],
+    fix.add_argument("--find-links", metavar="DIR", action="append", default=[], type=_source,
                      help="pip's wheels from this folder")  # fmt: skip
-    fix.add_argument("--channel", metavar="URL", action="append", default=[],
+    fix.add_argument("--channel", metavar="URL", action="append", default=[], type=_source,
                      help="also look for conda packages in this channel")  # fmt: skip
 
     # -- export / compare (issue: export) -----------------------------------
@@ -172,7 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--offline", action="store_true", help="repair from installed + local caches (default)"
     )
     export_source.add_argument(
-        "--find-links", metavar="DIR", action="append", default=[], help="also repair from DIR"
+        "--find-links", metavar="DIR", action="append", default=[], type=_source,
+        help="also repair from DIR",
     )
     export_source.add_argument("--index-url", metavar="URL", help="repair from this index")
     compare = sub.add_parser("compare", help="does this env match this environment.yml?")

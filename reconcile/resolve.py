@@ -569,7 +569,9 @@ def _local_entry(path: Path, origin: str) -> tuple[Artifact, Loader] | None:
     if parsed is None:
         return None
     name, version, _ = parsed
-    art = Artifact(name=name, version=version, origin=origin, filename=path.name, url=path.as_uri())
+    art = Artifact(
+        name=name, version=version, origin=origin, filename=path.name, url=path.absolute().as_uri()
+    )
     return art, partial(_load_local, path, art)
 
 
