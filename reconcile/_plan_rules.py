@@ -31,7 +31,7 @@ class Keep:
     """prefer-pip's verdict on one package pip replaced."""
 
     records: tuple[CondaRecord, ...]  # conda's records of the package, to remove
-    broken: tuple[str, ...]  # "requests' 'urllib3 >=2'": conda specs pip's version breaks
+    broken: tuple[str, ...]  # "requests (depends 'urllib3 >=2')": what pip's version breaks
 
     @property
     def ok(self) -> bool:
@@ -72,7 +72,7 @@ def keep_pip(graph: Graph, node: Node, version: str) -> Keep:
         if source.record is None or source.ownership is Ownership.REMOVED:
             continue
         if not pin_allows(edge.spec, name=spec_name(edge.spec), version=version):
-            broken.append(f"{source.record.name}'s {edge.kind} {edge.spec!r}")
+            broken.append(f"{source.record.name} ({edge.kind} {edge.spec!r})")
     return Keep(records=tuple(family.values()), broken=tuple(sorted(set(broken))))
 
 

@@ -170,7 +170,7 @@ def test_prefer_pip_names_the_conda_depends_pips_version_breaks() -> None:
     _, plan, left = _plan(dists, records, "prefer-pip")
     assert plan.steps == ()  # conda's record stays: removing it would strand requests
     reason = left[("pip-overwrote-conda", "urllib3")]
-    assert "urllib3 1.26.19" in reason and "requests's depends 'urllib3 >=2,<3'" in reason
+    assert "urllib3 1.26.19" in reason and "conda's requests (depends 'urllib3 >=2,<3')" in reason
 
 
 NUMPY_FILES = ("numpy/__init__.py", "numpy/core/multiarray.py")
@@ -205,7 +205,7 @@ def test_prefer_pip_never_installs_numpy_base_over_pips_numpy() -> None:
 def test_prefer_pip_keeps_numpy_with_conda_only_when_pandas_accepts_it() -> None:
     _, plan, left = _plan(*_numpy("numpy >=2"), "prefer-pip")
     assert not [s for s in plan.steps if s.tool == "conda"]
-    assert "pandas's depends 'numpy >=2'" in left[("pip-overwrote-conda", "numpy")]
+    assert "conda's pandas (depends 'numpy >=2')" in left[("pip-overwrote-conda", "numpy")]
 
 
 def test_prefer_conda_reinstalls_numpy_base_once_for_both_findings() -> None:
