@@ -23,6 +23,7 @@ from packaging.version import InvalidVersion, Version
 from ._conda import InvalidSpec, spec_matches
 from .graph import Graph, Node, Ownership, Provenance, spec_name
 from .models import CondaRecord, Depth, Finding, InstalledDist, Severity
+from .pins import PINNED, pinned_node
 
 __all__ = ["CODES", "check"]
 
@@ -84,6 +85,10 @@ CODES: Mapping[str, tuple[Severity, str]] = {
         "a conda-meta file that cannot be read or disagrees with its name",
     ),
     "editable-install": (Severity.INFO, "an editable or local-path install"),
+    "pin-violated": (
+        Severity.ERROR,
+        "an installed version is outside the user's pin in conda-meta/pinned",
+    ),
 }
 
 _FIRST = 5  # how many example paths a finding carries
@@ -461,6 +466,28 @@ def _conda_spec_ok(spec: str, target: Node) -> tuple[bool, str, str]:
     return ok, version, ""
 
 
+def _check_pins(graph: Graph) -> Iterator[Finding]:
+    # A pin binds only what is installed (conda reads it as an optional
+    # spec); it is judged like a depends on the same package.
+    for pin in graph.state.pins:
+        target = pinned_node(graph, pin)
+        if target is None or not target.present:
+            continue
+        ok, version, _ = _conda_spec_ok(pin, target)
+        if ok:
+            continue
+        yield _finding(
+            "pin-violated",
+            _label(target),
+            f"{PINNED} pins {pin!r} but {target.key} {version} is installed "
+            f"(by {_provider(target)})",
+            pin=pin,
+            path=PINNED,
+            installed_version=version,
+            provided_by=_side(target),
+        )
+
+
 def _check_pip_dependencies(graph: Graph) -> Iterator[Finding]:
     # Where a conda record depends on the same package, its MatchSpec governs
     # and conda-dependency-unsatisfied reports it: one cause, one finding.
@@ -613,6 +640,7 @@ CHECKS: tuple[Callable[[Graph], Iterable[Finding]], ...] = (
     _check_clobbers,
     _check_files,
     _check_conda_dependencies,
+    _check_pins,
     _check_pip_dependencies,
     _check_requires_python,
     _check_orphans,

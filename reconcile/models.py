@@ -394,6 +394,7 @@ class PrefixState:
     files: FileCheck = field(default_factory=FileCheck)
     problems: tuple[ReadProblem, ...] = ()
     manager: EnvManager | None = None  # pixi, when conda-meta/pixi says so
+    pins: tuple[str, ...] = ()  # conda-meta/pinned, one MatchSpec each (see reconcile.pins)
 
 
 # --------------------------------------------------------------------------

@@ -38,9 +38,11 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from ._plan_rules import exact_parts, keep_pip, overlapping, pin_breaks
 from .channels import file_url_path
-from .graph import Graph, Node, Ownership
+from .graph import Graph, Node, Ownership, spec_name
 from .models import CondaRecord, Finding, InstalledDist, Severity, parse_version
+from .pins import PINNED
 from .safety import conda_runtime
 
 if TYPE_CHECKING:
@@ -132,6 +134,7 @@ class _Builder:
         self.unresolved: list[Unresolved] = []
         self.done: set[str] = set()
         self.exact: dict[str, CondaRecord | tuple[str, str, str]] = {}  # reinstall spec -> what
+        self.kept: list[InstalledDist] = []  # prefer-pip: pip's copies the plan keeps
 
     # -- bookkeeping --------------------------------------------------------
 
@@ -198,11 +201,20 @@ class _Builder:
         answers = [_key(finding), *self.related(node)]
         foreign = [d for d in node.dists if d.path != node.owned_dist]
         if self.strategy == "prefer-pip":
+            newest = max(foreign, key=lambda d: d.mtime) if foreign else None
+            keep = keep_pip(self.graph, node, newest.version_text) if newest else None
+            if keep is not None and not keep.ok:
+                self.leave(finding, f"prefer-pip keeps pip's {node.key} "
+                           f"{newest.version_text if newest else ''}, which breaks conda's "
+                           f"{', '.join(keep.broken)}")  # fmt: skip
+                return
             # conda remove --force deletes every path its record lists -- the
             # files pip now owns at those paths too -- so pip's copy goes back
             # in afterwards (same version, from the chosen source).
-            self._add(self.conda_remove, node.record.name, answers)
-            newest = max(foreign, key=lambda d: d.mtime) if foreign else None
+            for record in keep.records if keep else (node.record,):
+                self._add(self.conda_remove, record.name, answers)
+            if newest is not None:
+                self.kept.append(newest)
             for dist in foreign:
                 # pip itself is gone after the conda removal; its metadata must
                 # go too, or ensurepip takes it as installed and does nothing.
@@ -319,7 +331,15 @@ class _Builder:
         if _key(finding) in self.done:
             return
         spec = str(finding.evidence.get("spec", ""))
-        source = self.node(finding.package)
+        source = self._source(finding)
+        if (
+            source is not None
+            and source.record is not None
+            and source.record.name in self.conda_remove
+        ):
+            # prefer-pip removes the record whose depends this is.
+            self._add(self.conda_remove, source.record.name, [_key(finding)])
+            return
         target = self._target(source, spec)
         if target is not None and target.record is not None and self.reinstalls(target.record):
             self.reinstall(target.record, [_key(finding)])
@@ -366,6 +386,16 @@ class _Builder:
             self.offline_ok = False
         self._add(self.remove, path, [_key(finding)])
         self._add(self.conda_reinstall, spec, [_key(finding)])
+
+    def _source(self, finding: Finding) -> Node | None:
+        """The node of the conda record a dependency finding is about: by its
+        record file, since conda's numpy and the numpy node (owned by
+        numpy-base) share a name."""
+        source = finding.evidence.get("conda_record")
+        for node in self.graph.nodes.values():
+            if node.primary and node.record is not None and node.record.source == source:
+                return node
+        return self.node(finding.package)
 
     def _target(self, source: Node | None, spec: str) -> Node | None:
         if source is None:
@@ -525,12 +555,14 @@ def make_plan(
             pins[name] = prefer_version
     pip_source_args = [*pip_source_args, *_unsourced(b, pins, locator, pip_source_args)]
 
+    notes_extra = _safety(b, pins, pip_install)
+
     for f in findings:
         if f.severity >= Severity.WARNING and _key(f) not in b.done:
             b.leave(f, _advice(f))
 
     steps, notes = _safe_steps(b, graph, pins, pip_install, pip_source_args)
-    notes = notes + _source_notes(graph, steps, index_url)
+    notes = [*notes, *notes_extra, *_source_notes(graph, steps, index_url)]
     constraints = tuple(sorted(f"{n}=={fx.version}" for n, fx in fixed.items()))
     return Plan(
         prefix=graph.state.prefix,
@@ -584,6 +616,72 @@ def _safe_steps(
         if not dropped:  # steps that answer nothing: leave them out
             bad = {v.step for v in violations}
             return [s for i, s in enumerate(steps) if i not in bad], notes
+
+
+def _safety(
+    b: _Builder, versions: Mapping[NormalizedName, Version],
+    pip_install: dict[NormalizedName, list[str]],
+) -> list[str]:  # fmt: skip
+    """Take out every step that would leave a pinned package outside its pin
+    (``conda-meta/pinned``) or put a conda package over a pip copy that
+    prefer-pip keeps; what they answered is explained instead."""
+    graph = b.graph
+    blocked: dict[str, str] = {}  # finding key -> why
+    notes: list[str] = []
+    barred = {n: d for d in b.kept for n in overlapping(graph, d)}
+    for slot in (b.conda_reinstall, b.conda_install):
+        for spec, answers in list(slot.items()):
+            parts = exact_parts(spec) if slot is b.conda_reinstall else None
+            name = parts[0] if parts else spec_name(spec)
+            if name in barred:
+                why = (f"conda's {name} ships files of pip's {barred[name].raw_name} "
+                       f"{barred[name].version_text}, which prefer-pip keeps")  # fmt: skip
+            elif parts and (broke := pin_breaks(graph, name=name, version=parts[1],
+                                                build=parts[2])):  # fmt: skip
+                why = (f"reinstalling conda's {name} {parts[1]} would break the pin "
+                       f"{broke[0]!r} in {PINNED}")  # fmt: skip
+            else:
+                continue
+            blocked.update(dict.fromkeys(answers, why))
+            del slot[spec]
+    for name in [*b.restore_pip, *b.pip_reinstall, *pip_install]:
+        version = versions.get(name)
+        if version is None or not (broke := pin_breaks(graph, name=name, version=str(version),
+                                                        conda=False)):  # fmt: skip
+            continue
+        why = f"pip's {name} {version} would be outside the pin {broke[0]!r} in {PINNED}"
+        for pip_slot in (b.restore_pip, b.pip_reinstall, pip_install):
+            blocked.update(dict.fromkeys(pip_slot.pop(name, []), why))
+        notes.append(f"{name} {version} is not installed: {why.split(' would ', 1)[1]}")
+    # What the blocked steps answered is not repaired: no other step for it.
+    slots: list[dict[Any, list[str]]] = [b.remove, b.pip_uninstall, b.conda_reinstall,
+        b.conda_remove, b.conda_install, b.pip_reinstall, b.restore_pip, pip_install]  # fmt: skip
+    while True:
+        grew = False
+        for slot in slots:
+            for item, answers in list(slot.items()):
+                if any(k in blocked for k in answers):
+                    why = next(blocked[k] for k in answers if k in blocked)
+                    for k in answers:
+                        grew |= k not in blocked
+                        blocked.setdefault(k, why)
+                    del slot[item]
+        if not grew:
+            break
+    for f in b.findings:
+        if _key(f) in blocked:
+            b.done.discard(_key(f))
+            b.leave(f, blocked[_key(f)])
+    for f in b.by_code("pin-violated"):
+        node = b.node(f.package)
+        record = node.record if node is not None else None
+        if record is not None and b.reinstalls(record):
+            b._add(b.conda_reinstall, record.match_spec(), [_key(f)])
+        else:
+            pin = f.evidence.get("pin")
+            b.leave(f, f"nothing in this plan brings {f.package} back inside the pin "
+                    f"{pin!r}: install a version inside it with conda")  # fmt: skip
+    return notes
 
 
 def rebuild_plan(

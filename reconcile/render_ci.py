@@ -135,6 +135,12 @@ HELP: Mapping[str, str] = {
         "outside it, which an export cannot recreate from an index. Informational; check "
         "that the folder still exists."
     ),
+    "pin-violated": (
+        "A package is installed at a version outside the user's pin in conda-meta/pinned, "
+        "usually because pip replaced conda's copy (pip does not read conda's pins). "
+        "Reinstall a version inside the pin with conda; `reconcile plan` never plans a step "
+        "that leaves a pinned package outside its pin."
+    ),
 }
 
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -339,3 +339,19 @@ def test_another_conda_records_dist_info_is_not_called_a_reinstall():
                 if f.code == "pip-overwrote-conda"]
     assert messages and "reinstalled" not in messages[0]
     assert "from conda's six-compat-1.16.0-0" in messages[0]
+
+
+@pytest.mark.parametrize(
+    ("pins", "expected"),
+    [
+        pytest.param(("six 1.16.*",), set(), id="inside"),
+        pytest.param(("six <1.16",), {("pin-violated", "six")}, id="outside"),
+        pytest.param(("attrs 23.*",), set(), id="binds-only-installed-packages"),
+    ],
+)
+def test_pins_are_judged_against_what_is_installed(pins, expected):
+    six = dist("six", "1.16.0")
+    s = state(six)
+    s = PrefixState(prefix=s.prefix, depth=s.depth, python=s.python,
+                    site_packages=s.site_packages, pins=pins)  # fmt: skip
+    assert findings(s) == expected

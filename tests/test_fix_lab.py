@@ -124,16 +124,19 @@ def test_undo_refuses_when_the_env_changed_since(lab, fix_env, capsys, monkeypat
 def test_an_env_without_pip_is_served_by_a_pip_that_targets_it(
     lab, fix_env, capsys, monkeypatch, tree_hash
 ):
-    # the demo has no pip of its own; prefer-pip keeps pip's versions, which
-    # leaves conda's requests unhappy with idna 2.4 (as the plan says)
+    # the demo has no pip of its own; prefer-pip keeps pip's versions where
+    # conda's depends allow them: not idna 2.4, which conda's requests refuses
+    # (idna <4,>=2.5), so conda's idna record stays and the plan says why
     prefix = copy_scenario(lab, "demo", fix_env, monkeypatch)
     assert not list(prefix.glob("lib/python*/site-packages/pip"))
     before = tree_hash(prefix)
     code, out, err = fix(capsys, lab, prefix, "--strategy", "prefer-pip")
     assert code == 1, out + err
-    assert "still 1 error finding(s) no step repairs: conda-dependency-unsatisfied requests" in out
+    assert ("still 2 error finding(s) no step repairs: conda-dependency-unsatisfied requests, "
+            "pip-overwrote-conda idna") in out
     site = next(prefix.glob("lib/python*/site-packages"))
     assert (site / "six-1.17.0.dist-info" / "INSTALLER").read_text() == "pip\n"
     assert not (prefix / "conda-meta" / "six-1.16.0-py_0.json").exists()
+    assert list((prefix / "conda-meta").glob("idna-3.10-*.json"))
     assert undo(capsys, prefix)[0] == 0
     assert tree_hash(prefix) == before

@@ -173,3 +173,26 @@ def test_rebuild_plan_refuses_when_pip_cannot_fit(lab, tmp_path, capsys, monkeyp
     code, doc = _plan(capsys, lab, lab.prefix("no-deps-leaves-conflict"), "--strategy", "rebuild")
     assert code == 1 and not doc["possible"] and doc["files"] == []
     assert any("types-requests" in e for e in doc["explanations"])
+
+
+@pytest.mark.parametrize("strategy", ["prefer-conda", "prefer-pip"])
+def test_plans_honour_the_users_pins(lab, strategy, tmp_path, capsys, monkeypatch):
+    """pip-breaks-pin: urllib3 pinned to 1.26.* in conda-meta/pinned, pip's 2.2.3
+    over it.  prefer-conda puts conda's 1.26.20 back (inside the pin), which answers
+    the pin too; prefer-pip would keep 2.2.3, so it plans nothing for urllib3 and
+    says which pin stops it."""
+    prefix, home = _copy(lab, "pip-breaks-pin", tmp_path)
+    monkeypatch.setenv("HOME", str(home))
+    _, doc = _plan(capsys, lab, prefix, "--strategy", strategy)
+    assert doc["possible"], doc
+    if strategy == "prefer-conda":
+        assert doc["unresolved"] == []
+        _run_and_audit(capsys, lab, prefix, home, doc, monkeypatch)
+        assert _audit(capsys, prefix) == set()
+        return
+    assert doc["steps"] == []
+    left = {(u["finding"]["code"], u["finding"]["package"]): u["reason"]
+            for u in doc["unresolved"]}  # fmt: skip
+    assert set(left) == {("pip-overwrote-conda", "urllib3"), ("pin-violated", "urllib3")}
+    assert "'urllib3 1.26.*'" in left[("pip-overwrote-conda", "urllib3")]
+    assert "conda-meta/pinned" in left[("pip-overwrote-conda", "urllib3")]

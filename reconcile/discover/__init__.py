@@ -23,6 +23,7 @@ from ..models import (
     Severity,
     SitePackages,
 )
+from ..pins import PINNED, parse_pinned
 from ._cache import ParseCache
 from ._conda_meta import read_conda_meta
 from ._dists import read_site_packages
@@ -83,6 +84,11 @@ def discover(
                 )
             )
 
+    pins: tuple[str, ...] = ()
+    if has_meta:
+        pins, found = _read_pins(base)
+        problems.extend(found)
+
     site: SitePackages | None = None
     others: list[SitePackages] = []
     user_site: SitePackages | None = None
@@ -126,7 +132,40 @@ def discover(
         files=files,
         problems=tuple(problems),
         manager=read_manager(base) if has_meta else None,
+        pins=pins,
     )
+
+
+def _read_pins(base: str) -> tuple[tuple[str, ...], list[ReadProblem]]:
+    """``conda-meta/pinned``: its specs, and a finding for each line (or the
+    file) that cannot be read.  conda refuses every solve over one bad line,
+    so each is an error."""
+    try:
+        with open(os.path.join(base, PINNED), "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        return (), []
+    except OSError as exc:
+        reason = f"cannot read: {exc.strerror or exc}"
+        return (), [ReadProblem(code="invalid-record", package="pinned", path=PINNED,
+                                reason=reason)]  # fmt: skip
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        reason = f"not UTF-8 ({exc.reason} at byte {exc.start})"
+        return (), [ReadProblem(code="invalid-record", package="pinned", path=PINNED,
+                                reason=reason)]  # fmt: skip
+    specs, bad = parse_pinned(text)
+    problems = [
+        ReadProblem(
+            code="invalid-record",
+            package="pinned",
+            path=PINNED,
+            reason=f"line {b.line} {b.text.strip()!r}: {b.reason}",
+        )
+        for b in bad
+    ]
+    return specs, problems
 
 
 def _located(base: str, site: SitePackages) -> SitePackages:
