@@ -135,6 +135,9 @@ class _Builder:
         self.done: set[str] = set()
         self.exact: dict[str, CondaRecord | tuple[str, str, str]] = {}  # reinstall spec -> what
         self.kept: list[InstalledDist] = []  # prefer-pip: pip's copies the plan keeps
+        # reinstall spec -> the same spec naming the channel it was found in,
+        # when that is not the record's own (gone) channel: what conda can reach.
+        self.found_in: dict[str, str] = {}
 
     # -- bookkeeping --------------------------------------------------------
 
@@ -837,7 +840,8 @@ def _order(
         steps.append(Step(
             tool="conda",
             args=("conda", "install", "-p", prefix, "--yes", "--force-reinstall", "--no-deps",
-                  *(("--offline",) if b.offline_ok else ()), *sorted(b.conda_reinstall)),
+                  *(("--offline",) if b.offline_ok else ()),
+                  *sorted(b.found_in.get(spec, spec) for spec in b.conda_reinstall)),
             answers=_union(b.conda_reinstall.values()),
             why="reinstall conda's exact records (name, version, build) over what pip left",
         ))  # fmt: skip
@@ -918,6 +922,12 @@ def _unsourced(
         if not found.ok:
             for key in b.conda_reinstall[spec]:
                 bad.setdefault(key, found.reason)
+        elif found.origin is not None and "://" in found.origin:
+            # ``<channel>/<subdir>/<file>``: name that channel in the step.
+            channel = found.origin.rsplit("/", 2)[0]
+            head, sep, rest = spec.rpartition("::")
+            if head.rstrip("/") != channel.rstrip("/"):
+                b.found_in[spec] = f"{channel}::{rest if sep else spec}"
     for slot in (b.restore_pip, b.pip_reinstall):
         for name, answers in slot.items():
             version = pins.get(name)

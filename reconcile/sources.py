@@ -207,6 +207,8 @@ def conda_candidates(
             yield "archive", str(cache / fn)
     urls = [want.url] if want.url else []
     for channel in channels:
+        if "://" not in channel and os.path.isabs(channel):
+            channel = Path(channel).as_uri()  # a local folder: a file:// channel
         base = channel.rstrip("/")
         subdir = want.subdir or "noarch"
         folder_url = base if base.endswith(f"/{subdir}") else f"{base}/{subdir}"
