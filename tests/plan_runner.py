@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -100,9 +101,14 @@ def run_plan(doc: dict[str, Any], *, lab: Any, prefix: Path, home: Path) -> list
                 elif path.exists() or path.is_symlink():
                     path.unlink()
         elif step["tool"] == "pip":
-            assert args[0] == str(prefix / "bin" / "python"), args
-            quiet = ["--disable-pip-version-check", "--no-input"] if args[2] == "pip" else []
-            cmd = [*args[:3], *quiet, *args[3:]]
+            quiet = ["--disable-pip-version-check", "--no-input"]
+            if args[:2] == ["pip", "--python"]:
+                # an env without pip: a pip outside it targets the env's python
+                assert args[2] == str(prefix / "bin" / "python"), args
+                cmd = [sys.executable, "-m", "pip", *quiet, *args[1:]]
+            else:
+                assert args[0] == str(prefix / "bin" / "python"), args
+                cmd = [*args[:3], *(quiet if args[2] == "pip" else []), *args[3:]]
             result = subprocess.run(
                 cmd, env=lab_module.pip_env(home), capture_output=True, text=True, check=False
             )

@@ -68,7 +68,9 @@ def test_a_damaged_record_is_replaced_from_a_channel_that_has_it(capsys, home, t
     _, doc = _plan(capsys, str(prefix), "--offline", "--channel", channel.as_uri())
     [remove] = [s for s in doc["steps"] if s["tool"] == "remove"]
     assert remove["args"][0].endswith("conda-meta/attrs-20.3.0-pyhd3eb1b0_0.json")
-    assert any("attrs==20.3.0=pyhd3eb1b0_0" in s["args"] for s in doc["steps"])
+    # conda is told the channel that has it (the record's own is gone)
+    spec = f"{channel.as_uri()}::attrs==20.3.0=pyhd3eb1b0_0"
+    assert any(spec in s["args"] for s in doc["steps"]), doc["steps"]
     assert "invalid-record attrs" not in _not_repaired(doc)
 
 
@@ -113,8 +115,16 @@ def test_a_usable_stale_dist_info_is_kept_without_a_source(lab, capsys, home, tm
     [pytest.param(DEMO, id="demo"),
      pytest.param(REAL / "00-conda-26-linux-pip-over-conda" / "prefix", id="conda-26")],
 )  # fmt: skip
-def test_an_env_without_pip_is_served_by_pip_python(capsys, home, prefix):
-    _, doc = _plan(capsys, str(prefix))
+def test_an_env_without_pip_is_served_by_pip_python(lab, capsys, home, prefix):
+    # The records' own channels are gone (the demo's build folder, the lab of
+    # another definition): the demo's committed sources serve the demo; conda
+    # 26's six is kept by pip (prefer-pip) from the lab's wheels.
+    if prefix == DEMO:
+        sources = DEMO.parent / "sources"
+        given = ["--channel", str(sources / "channel"), "--find-links", str(sources / "wheels")]
+    else:
+        given = ["--strategy", "prefer-pip", "--find-links", str(lab.wheels)]
+    _, doc = _plan(capsys, str(prefix), *given)
     pip_steps = [s for s in doc["steps"] if s["tool"] == "pip"]
     python = str(prefix / "bin" / "python")
     assert pip_steps, doc

@@ -22,6 +22,7 @@ from reconcile.models import (
     SitePackages,
 )
 from reconcile.plan import make_plan
+from reconcile.sources import Found
 
 SITE = "lib/python3.12/site-packages"
 REAL_SITE = "/env/lib/python3.12/site-packages"
@@ -129,6 +130,20 @@ def _rec(name: str, version: str, *files: str, build: str = "py_0", depends=()) 
     )  # fmt: skip
 
 
+class _Everywhere:
+    """A locator that finds every package: these tests are about what a plan
+    chooses, not where it comes from (tests/test_plan_sources.py)."""
+
+    def conda(self, record: CondaRecord) -> Found:
+        return Found(what=record.name, origin=f"cache: {record.name}-{record.version}")
+
+    def conda_dist(self, name: str, version: str, build: str) -> Found:
+        return Found(what=name, origin=f"cache: {name}-{version}-{build}")
+
+    def pip(self, name, version, dist) -> Found:
+        return Found(what=str(name), origin=f"wheels: {name}-{version}.whl")
+
+
 def _plan(dists, records, strategy, pins=(), extra: tuple[Finding, ...] = ()):
     state = PrefixState(
         prefix=Path("/env"), depth=Depth.QUICK, pins=tuple(pins),
@@ -139,7 +154,7 @@ def _plan(dists, records, strategy, pins=(), extra: tuple[Finding, ...] = ()):
     )  # fmt: skip
     graph = build_graph(state)
     findings = (*check(graph), *extra)
-    plan = make_plan(graph, findings, strategy=strategy)
+    plan = make_plan(graph, findings, strategy=strategy, locator=_Everywhere())  # type: ignore[arg-type]
     left = {(u.finding.code, u.finding.package): u.reason for u in plan.unresolved}
     return findings, plan, left
 
@@ -177,8 +192,10 @@ NUMPY_FILES = ("numpy/__init__.py", "numpy/core/multiarray.py")
 
 
 def _numpy(pandas_needs: str = "numpy >=1.22"):
-    dists = [_pip("numpy", "1.26.4", *NUMPY_FILES),
-             _pip("pandas", "2.2.0", "pandas/__init__.py", installer="conda", mtime=1.0)]
+    dists = [
+        _pip("numpy", "1.26.4", *NUMPY_FILES),
+        _pip("pandas", "2.2.0", "pandas/__init__.py", installer="conda", mtime=1.0),
+    ]
     records = [
         _rec("numpy-base", "1.26.3", *NUMPY_FILES, "numpy-1.26.3.dist-info/METADATA",
              build="py312h_0", depends=("python >=3.12,<3.13.0a0",)),
