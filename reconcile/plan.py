@@ -40,13 +40,13 @@ from packaging.version import Version
 
 from ._plan_rules import exact_parts, keep_pip, overlapping, pin_breaks
 from .channels import file_url_path
-from .conda_pins import CondaPin, conda_pins, constraint_lines
 from .graph import Graph, Node, Ownership, spec_name
 from .models import CondaRecord, Finding, InstalledDist, Severity
 from .pins import PINNED
 from .safety import conda_runtime
 
 if TYPE_CHECKING:
+    from .conda_pins import CondaPin
     from .resolve import CandidateSource, Fixed
     from .sources import Locator
 
@@ -419,6 +419,8 @@ def _kept_pins(graph: Graph, strategy: str, dropped: set[str]) -> dict[Normalize
     goes with its record when the plan removes that record (``dropped``), and
     under prefer-pip wherever pip's copy replaced conda's: pip's copy stays,
     a pip package now, at pip's version."""
+    from .conda_pins import conda_pins  # not on the audit's path (render imports plan)
+
     kept: dict[NormalizedName, CondaPin] = {}
     for name, pin in conda_pins(graph).items():
         node = graph.by_pypi_name(name)
@@ -575,6 +577,8 @@ def make_plan(
 
     steps, notes = _safe_steps(b, graph, pins, pip_install, pip_source_args)
     notes = [*notes, *notes_extra, *_source_notes(graph, steps, index_url)]
+    from .conda_pins import constraint_lines
+
     constraints = constraint_lines(kept.values())
     return Plan(
         prefix=graph.state.prefix,
