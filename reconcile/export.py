@@ -40,7 +40,8 @@ Constraints
 Every conda-owned Python distribution pinned under its PyPI name, for
 ``pip install -c``: when conda recreates the env and runs pip, pip cannot
 replace a conda package, since the only version it may pick is the one conda
-just installed.  The pin is the version pip sees, the version text of the
+just installed.  The pins are :func:`reconcile.conda_pins.conda_pins`, the
+ones the repair plan writes too: the version pip sees, the version of the
 metadata conda installed (Anaconda's ``setuptools 50.3.1`` ships
 ``setuptools-50.3.1.post20201107-py3.8.egg-info``: ``setuptools==50.3.1``
 would not match it).  A metadata name that is no PyPI project name
@@ -59,7 +60,6 @@ is pinned by version instead.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -72,10 +72,11 @@ from packaging.version import Version
 
 from . import __version__
 from .channels import channel_name, file_url_path, redact_url
+from .conda_pins import conda_pins, unconstrained, valid_pin, written
 from .envfile import ARCHIVE_SUFFIXES
 from .errors import ReconcileError
 from .graph import Graph, Node, Ownership, Provenance, spec_name
-from .models import CondaRecord, InstalledDist, parse_version
+from .models import CondaRecord, InstalledDist
 
 __all__ = [
     "Change",
@@ -138,7 +139,8 @@ class PipLine:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Constraint:
-    """A conda-owned Python distribution at conda's version."""
+    """A line of the constraints file: a :class:`~reconcile.conda_pins.CondaPin`
+    as written (``version`` in PEP 440's normal form)."""
 
     name: NormalizedName
     version: str
@@ -412,19 +414,6 @@ def pip_line(dist: InstalledDist, version: str | None = None) -> tuple[str, str]
     return "index", f"{name}=={shown}" if shown else name
 
 
-def valid_pin(name: str, line: str) -> bool:
-    """``line`` is one PEP 508 requirement on the PyPI project ``name`` (a
-    canonical name): what a pip requirements or constraints line must be.
-    ``-ipyw-jlab-nb-ext-conf==0.1.0`` is not (pip reads it as an option)."""
-    from packaging.requirements import InvalidRequirement
-
-    try:
-        req = Requirement(line)
-    except InvalidRequirement:
-        return False
-    return canonicalize_name(req.name) == name
-
-
 def _pip_only(graph: Graph) -> list[Node]:
     return [
         n
@@ -483,64 +472,6 @@ def _movable(dist: InstalledDist) -> bool:
     """Installed from an index (no PEP 610 record, not editable): pip may
     pick another version of it."""
     return pip_line(dist)[0] == "index"
-
-
-# --------------------------------------------------------------------------
-# conda's Python distributions
-
-
-def _folder_version(folder: str | None) -> str | None:
-    """``.../six-1.16.0.dist-info`` -> ``1.16.0`` (the name part never holds
-    a ``-``: wheel names escape it to ``_``)."""
-    if not folder:
-        return None
-    base = posixpath.basename(folder)
-    stem = base.rsplit(".", 1)[0]
-    parts = stem.split("-")
-    return parts[1] if len(parts) > 1 else None
-
-
-def conda_python(graph: Graph) -> tuple[list[Constraint], list[str]]:
-    """conda-owned Python distributions at the version pip sees for them,
-    and notes for those pip could not be given a pin.
-
-    The version is the one in the metadata conda installed, which is what
-    pip compares a constraint with: conda's record version only when the
-    metadata has none (``setuptools 50.3.1`` ships
-    ``setuptools-50.3.1.post20201107``).  When pip replaced conda's copy,
-    the metadata folder conda listed still names conda's version.
-    """
-    out: list[Constraint] = []
-    notes: list[str] = []
-    for key, node in graph.nodes.items():
-        record = node.record
-        if record is None or node.provenance not in (Provenance.CONDA_PYTHON, Provenance.CONFLICT):
-            continue
-        owned = next((d for d in node.dists if d.path == node.owned_dist), None)
-        candidates = []
-        if owned is not None and node.ownership is Ownership.INTACT:
-            candidates.append(owned.version_text)
-        candidates.append(_folder_version(node.owned_dist) or "")
-        if node.primary:
-            candidates.append(record.version)
-        version = next((v for v in candidates if parse_version(v) is not None), None)
-        raw = owned.raw_name if owned is not None else posixpath.basename(node.owned_dist or key)
-        if version is None:
-            notes.append(
-                f"{key}: conda's version {record.version!r} is not a version pip can pin; "
-                "not constrained"
-            )
-            continue
-        name = canonicalize_name(key)
-        if not valid_pin(name, f"{name}=={version}"):
-            notes.append(
-                f"{record.name}: its Python metadata ({raw}) has no PyPI project name; "
-                "not constrained"
-            )
-            continue
-        out.append(Constraint(name=name, version=version, conda=record.name))
-    out.sort(key=lambda c: c.name)
-    return out, notes
 
 
 # --------------------------------------------------------------------------
@@ -627,13 +558,11 @@ def build_spec(
     else:
         conda, conda_from = _history_conda(graph)
 
-    constraints, constraint_notes = conda_python(graph)
-    notes.extend(constraint_notes)
-    conda_versions: dict[str, Version] = {}
-    for c in constraints:
-        v = parse_version(c.version)
-        if v is not None:
-            conda_versions[c.name] = v
+    pins = conda_pins(graph)
+    notes.extend(unconstrained(graph, pins))
+    constraints = [Constraint(name=p.name, version=str(p.version), conda=p.record.name)
+                   for p in written(pins.values())]  # fmt: skip
+    conda_versions: dict[str, Version] = {p.name: p.version for p in written(pins.values())}
 
     pip_nodes = _pip_only(graph)
     pip_keys = {n.key for n in pip_nodes}

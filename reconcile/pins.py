@@ -1,4 +1,6 @@
 """The user's conda pins: ``conda-meta/pinned``, read the way conda reads it.
+(The versions of conda's packages that pip must not move are another thing:
+:mod:`reconcile.conda_pins`.)
 
 conda (``PrefixData.get_pinned_specs``, conda 26.7.1) strips the whole file,
 splits it into lines, skips empty lines and lines whose stripped text starts

@@ -41,11 +41,12 @@ from packaging.version import Version
 from ._plan_rules import exact_parts, keep_pip, overlapping, pin_breaks
 from .channels import file_url_path
 from .graph import Graph, Node, Ownership, spec_name
-from .models import CondaRecord, Finding, InstalledDist, Severity, parse_version
+from .models import CondaRecord, Finding, InstalledDist, Severity
 from .pins import PINNED
 from .safety import conda_runtime
 
 if TYPE_CHECKING:
+    from .conda_pins import CondaPin
     from .resolve import CandidateSource, Fixed
     from .sources import Locator
 
@@ -413,30 +414,40 @@ class _Builder:
 # the pip side, resolved
 
 
-def _fixed(graph: Graph, strategy: str, dropped: set[str]) -> dict[NormalizedName, Fixed]:
-    """conda's Python packages: exactly one candidate each, conda's version."""
+def _kept_pins(graph: Graph, strategy: str, dropped: set[str]) -> dict[NormalizedName, CondaPin]:
+    """conda's pins (:mod:`reconcile.conda_pins`) that this plan keeps.  A pin
+    goes with its record when the plan removes that record (``dropped``), and
+    under prefer-pip wherever pip's copy replaced conda's: pip's copy stays,
+    a pip package now, at pip's version."""
+    from .conda_pins import conda_pins  # not on the audit's path (render imports plan)
+
+    kept: dict[NormalizedName, CondaPin] = {}
+    for name, pin in conda_pins(graph).items():
+        node = graph.by_pypi_name(name)
+        if node is None or pin.record.name in dropped:
+            continue
+        if strategy == "prefer-pip" and node.ownership is not Ownership.INTACT and node.dists:
+            continue
+        kept[name] = pin
+    return kept
+
+
+def _fixed(graph: Graph, pins: Mapping[NormalizedName, CondaPin]) -> dict[NormalizedName, Fixed]:
+    """The resolver's view of conda's pins: exactly one candidate each."""
     from .resolve import Fixed
 
     pip_only = {k for k, n in graph.nodes.items() if n.record is None}
     fixed: dict[NormalizedName, Fixed] = {}
-    for name, key in graph.pypi_index.items():
-        node = graph.nodes[key]
-        record = node.record
-        if record is None or record.name in dropped:
-            continue
-        if strategy == "prefer-pip" and node.ownership is not Ownership.INTACT and node.dists:
-            continue  # pip's copy stays: it is a pip package now
-        version = parse_version(record.version)
-        if version is None:
-            continue
-        dist = next((d for d in node.dists if d.path == node.owned_dist), None)
+    for name, pin in pins.items():
+        node = graph.by_pypi_name(name)
+        dist = next((d for d in node.dists if d.path == node.owned_dist), None) if node else None
         requires = tuple(r for r in (dist.requires if dist else ()) if
                          canonicalize_name(r.name) in pip_only)  # fmt: skip
-        subdir = record.subdir or "?"
-        fixed[canonicalize_name(name)] = Fixed(
-            name=canonicalize_name(name),
-            version=version,
-            origin=f"conda ({record.channel and _short(record.channel)}/{subdir} "
+        record = pin.record
+        fixed[name] = Fixed(
+            name=name,
+            version=pin.version,
+            origin=f"conda ({record.channel and _short(record.channel)}/{record.subdir or '?'} "
             f"{record.dist_str})",
             requires=requires,
         )
@@ -511,8 +522,8 @@ def make_plan(
     # where they fit.
     from .resolve import ResolutionFailed, resolve
 
-    dropped = set(b.conda_remove)
-    fixed = _fixed(graph, strategy, dropped)
+    kept = _kept_pins(graph, strategy, set(b.conda_remove))
+    fixed = _fixed(graph, kept)
     roots = _pip_roots(graph, fixed)
     requirements = [Requirement(d.raw_name) for d in roots]
     prefer = {d.name: d.version for d in roots if d.version is not None}
@@ -566,7 +577,9 @@ def make_plan(
 
     steps, notes = _safe_steps(b, graph, pins, pip_install, pip_source_args)
     notes = [*notes, *notes_extra, *_source_notes(graph, steps, index_url)]
-    constraints = tuple(sorted(f"{n}=={fx.version}" for n, fx in fixed.items()))
+    from .conda_pins import constraint_lines
+
+    constraints = constraint_lines(kept.values())
     return Plan(
         prefix=graph.state.prefix,
         strategy=strategy,
