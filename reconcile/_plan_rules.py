@@ -9,6 +9,8 @@ an env worse.
   ``numpy``'s files), which no later step may install over it.
 - :func:`pin_breaks`: a step that would install or keep a version outside
   the user's pins in ``conda-meta/pinned`` (:mod:`reconcile.pins`).
+- :func:`also_holds`: the other distributions a conda record holds, which
+  ``conda remove --force`` of that record would delete with it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .models import CondaRecord, InstalledDist
 from .names import NameMap
 from .pins import pin_allows, pinned_node, pins_for
 
-__all__ = ["Keep", "exact_parts", "keep_pip", "overlapping", "pin_breaks"]
+__all__ = ["Keep", "also_holds", "exact_parts", "keep_pip", "overlapping", "pin_breaks"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -74,6 +76,28 @@ def keep_pip(graph: Graph, node: Node, version: str) -> Keep:
         if not pin_allows(edge.spec, name=spec_name(edge.spec), version=version):
             broken.append(f"{source.record.name} ({edge.kind} {edge.spec!r})")
     return Keep(records=tuple(family.values()), broken=tuple(sorted(set(broken))))
+
+
+def also_holds(graph: Graph, records: Iterable[CondaRecord], node: Node) -> list[Node]:
+    """The distributions besides ``node`` that ``records`` hold and that are
+    still conda's own (intact).  ``conda remove --force`` deletes every path a
+    record lists, so removing defaults' ``pyqt 5.15.2`` to keep pip's
+    ``PyQt5_sip`` would also delete ``PyQt5``, ``PyQtChart`` and
+    ``PyQtWebEngine``, which nothing puts back.  (A distribution pip replaced
+    or removed too is answered by its own finding.)"""
+    names = {r.name for r in records}
+    return sorted(
+        (
+            other
+            for other in graph.nodes.values()
+            if other.key != node.key
+            and other.record is not None
+            and other.record.name in names
+            and other.owned_dist is not None
+            and other.ownership is Ownership.INTACT
+        ),
+        key=lambda n: n.key,
+    )
 
 
 def overlapping(graph: Graph, dist: InstalledDist) -> set[str]:

@@ -38,7 +38,7 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from ._plan_rules import exact_parts, keep_pip, overlapping, pin_breaks
+from ._plan_rules import also_holds, exact_parts, keep_pip, overlapping, pin_breaks
 from .channels import file_url_path
 from .graph import Graph, Node, Ownership, spec_name
 from .models import CondaRecord, Finding, InstalledDist, Severity
@@ -212,10 +212,13 @@ class _Builder:
                            f"{newest.version_text if newest else ''}, which breaks conda's "
                            f"{', '.join(keep.broken)}")  # fmt: skip
                 return
+            records = keep.records if keep else (node.record,)
+            if not self.removable(finding, node, records):
+                return
             # conda remove --force deletes every path its record lists -- the
             # files pip now owns at those paths too -- so pip's copy goes back
             # in afterwards (same version, from the chosen source).
-            for record in keep.records if keep else (node.record,):
+            for record in records:
                 self._add(self.conda_remove, record.name, answers)
             if newest is not None:
                 self.kept.append(newest)
@@ -246,9 +249,21 @@ class _Builder:
             return
         answers = [_key(finding), *self.related(node)]
         if self.strategy == "prefer-pip":
-            self._add(self.conda_remove, node.record.name, answers)
+            if self.removable(finding, node, (node.record,)):
+                self._add(self.conda_remove, node.record.name, answers)
         else:
             self.reinstall(node.record, answers)
+
+    def removable(self, finding: Finding, node: Node, records: Sequence[CondaRecord]) -> bool:
+        """prefer-pip may remove ``records`` only when they hold nothing else
+        of conda's; otherwise the finding is explained instead."""
+        others = also_holds(self.graph, records, node)
+        if others:
+            held = ", ".join(f"{o.key} {o.version}" for o in others)
+            names = ", ".join(r.name for r in records)
+            self.leave(finding, f"prefer-pip would remove conda's {names}, which also holds "
+                       f"{held}: `conda remove --force` would delete them too")  # fmt: skip
+        return not others
 
     def conda_files(self, finding: Finding) -> None:
         node = self.node(finding.package)

@@ -22,6 +22,12 @@ made from, returning :class:`Violation` values:
     metadata folder, a file its RECORD lists, its conda-meta record.  Never
     anything else (another distribution's metadata or files, a path no
     metadata names).
+``conda-remove-holds-others``
+    ``conda remove --force`` deletes every path a record lists: never a
+    record that also holds a distribution of conda's the step does not
+    answer for (defaults' ``pyqt`` holds ``PyQt5``, ``PyQt5_sip``,
+    ``PyQtChart`` and ``PyQtWebEngine``; keeping pip's ``PyQt5_sip`` must not
+    delete the other three).
 ``pip-uninstalls-conda``
     never ``pip uninstall`` conda, python, or, in an env that holds conda
     (a base env), a package conda needs to run: the conda steps after it
@@ -297,6 +303,32 @@ def remove_not_answered(plan: Plan, graph: Graph) -> Iterator[Violation]:
                             why=f"{path} also belongs to {', '.join(sorted(owners - answered))}")
 
 
+def conda_remove_holds_others(plan: Plan, graph: Graph) -> Iterator[Violation]:
+    from .graph import Ownership
+
+    for i, step in enumerate(plan.steps):
+        if step.tool != "conda":
+            continue
+        verb, names = _conda_names(step)
+        if verb != "remove":
+            continue
+        answered = _answered(graph, step)
+        for node in graph.nodes.values():
+            record = node.record
+            if (
+                record is None
+                or str(canonicalize_name(record.name)) not in names
+                or node.owned_dist is None
+                or node.ownership is not Ownership.INTACT
+                or canonicalize_name(node.key) in answered
+            ):
+                continue
+            yield Violation(rule="conda-remove-holds-others", step=i, what=record.name,
+                            why=f"conda remove {record.name} would also delete conda's "
+                            f"{node.key} {node.version}, which the step does not answer "
+                            "for")  # fmt: skip
+
+
 def pip_uninstalls_conda(plan: Plan, graph: Graph) -> Iterator[Violation]:
     protected = conda_runtime(graph)
     for i, step in enumerate(plan.steps):
@@ -349,6 +381,7 @@ RULES: tuple[Callable[[Plan, Graph], Iterator[Violation]], ...] = (
     remove_site_packages,
     remove_through_link,
     remove_not_answered,
+    conda_remove_holds_others,
     pip_uninstalls_conda,
     pip_gone_before_pip,
 )

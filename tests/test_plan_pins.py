@@ -201,16 +201,31 @@ def test_a_dist_info_pip_overwrote(make, name: str, conda: str, why: PinReason) 
     assert not [c for c in plan(g, "prefer-pip").constraints if c.startswith(f"{name}==")]
 
 
-def test_a_record_the_plan_removes_takes_all_its_pins_along() -> None:
-    # pip uninstall PyQt5-sip: prefer-pip drops conda's pyqt record, which
-    # also deletes PyQt5, PyQtChart and PyQtWebEngine: none of them is pinned.
+def test_prefer_pip_never_removes_a_record_that_holds_other_dists() -> None:
+    # pip uninstall PyQt5-sip: dropping conda's pyqt record (conda remove
+    # --force) would also delete PyQt5, PyQtChart and PyQtWebEngine, which
+    # nothing puts back: prefer-pip explains instead, and every pin stays.
     g = pyqt(sip=None)
     assert ("pip-removed-conda", "pyqt5-sip") in {(f.code, f.package) for f in check(g)}
     prefer_pip = plan(g, "prefer-pip")
-    assert [s.args[-1] for s in prefer_pip.steps if s.tool == "conda"] == ["pyqt"]
-    assert prefer_pip.constraints == ()
+    assert not [s for s in prefer_pip.steps if s.tool == "conda"]
+    [left] = [u.reason for u in prefer_pip.unresolved if u.finding.package == "pyqt5-sip"]
+    assert left == ("prefer-pip would remove conda's pyqt, which also holds pyqt5 5.15.2, "
+                    "pyqtchart 5.15.2, pyqtwebengine 5.15.2: `conda remove --force` would "
+                    "delete them too")  # fmt: skip
+    assert set(prefer_pip.constraints) >= {"pyqt5==5.15.2", "pyqtchart==5.15.2"}
     # prefer-conda reinstalls pyqt, its sip at 4.19.25 with it
     assert plan(g, "prefer-conda").constraints == PYQT_PINS == rebuild_constraints(g)
+
+
+def test_a_record_the_plan_removes_takes_all_its_pins_along() -> None:
+    # pip uninstalled every distribution pyqt holds: prefer-pip drops the
+    # record, and no pin of pyqt's is left.
+    g = graph((record("pyqt", "5.15.2", "py312h53c8c3e_0", "PyQt5/QtCore.abi3.so",
+                      *PYQT_DISTS),), ())  # fmt: skip
+    prefer_pip = plan(g, "prefer-pip")
+    assert [s.args[-1] for s in prefer_pip.steps if s.tool == "conda"] == ["pyqt"]
+    assert prefer_pip.constraints == ()
 
 
 def test_a_conda_package_without_python_metadata_is_fixed_but_never_written() -> None:

@@ -30,6 +30,7 @@ from reconcile.check import check
 from reconcile.cli import main
 from reconcile.graph import build_graph
 from reconcile.models import (
+    CondaPath,
     CondaRecord,
     Depth,
     InstalledDist,
@@ -344,6 +345,22 @@ def _pip_verb(args: list[str]) -> str | None:
     return module if module != "pip" else args[args.index("-m") + 2]
 
 
+def test_conda_remove_of_a_record_that_holds_other_dists_is_refused() -> None:
+    # defaults' pyqt holds PyQt5 and PyQt5_sip: removing it for PyQt5_sip's
+    # sake deletes PyQt5 too.
+    pyqt = CondaRecord(
+        name="pyqt", version="5.15.2", build="py312_0",
+        paths=tuple(CondaPath(f"{SITE}/{d}-1.0.dist-info/METADATA") for d in ("six", "attrs")),
+    )  # fmt: skip
+    graph = _graph(records=(pyqt,))
+    remove = Step(tool="conda", args=("conda", "remove", "-p", "/env", "--yes", "--force", "pyqt"),
+                  answers=("pip-removed-conda:six",), why="t")  # fmt: skip
+    assert ("conda-remove-holds-others", 0) in _rules(_plan(remove), graph)
+    both = Step(tool="conda", args=remove.args, why="t",
+                answers=("pip-removed-conda:six", "pip-removed-conda:attrs"))  # fmt: skip
+    assert ("conda-remove-holds-others", 0) not in _rules(_plan(both), graph)
+
+
 def violations(doc: dict, prefix: Path) -> list[str]:
     """The issue's rules, read off the plan's JSON and the disk."""
     bad: list[str] = []
@@ -398,6 +415,17 @@ def violations(doc: dict, prefix: Path) -> list[str]:
                      if not a.startswith("-") and a != doc["prefix"]}  # fmt: skip
             if args[1] == "remove":
                 gone |= names & {"pip", "setuptools", "wheel"}
+                # conda remove --force deletes every path of the record: no
+                # dist-info there may belong to a distribution not answered for
+                answered = {canonicalize_name(a.split(":", 1)[1]) for a in step["answers"]}
+                for record in records:
+                    if canonicalize_name(record["name"]) not in names:
+                        continue
+                    for path in record.get("files", []):
+                        meta = next((p for p in path.split("/") if p.endswith(".dist-info")), None)
+                        folder = prefix / path.split(f"/{meta}", 1)[0] / meta if meta else None
+                        if folder and folder.exists() and _dist_name(meta) not in answered:
+                            bad.append(f"{n}: conda remove {record['name']} deletes {meta}")
             else:
                 gone -= names
         elif step["tool"] == "pixi":
@@ -430,6 +458,15 @@ def test_the_independent_check_catches_what_it_should(tmp_path: Path) -> None:
     for case in cases:
         assert violations(case, tmp_path), case
     assert not violations(doc(("remove", [str(site / "six-1.0.dist-info")])), tmp_path)
+    (tmp_path / "conda-meta").mkdir()
+    (tmp_path / "conda-meta" / "pyqt-1.0-0.json").write_text(json.dumps({
+        "name": "pyqt", "files": [f"lib/python3.12/site-packages/{d}-1.0.dist-info/METADATA"
+                                  for d in ("six", "attrs")]}))  # fmt: skip
+    remove_pyqt = ("conda", ["conda", "remove", "-p", str(tmp_path), "--force", "pyqt"])
+    assert violations(doc(remove_pyqt), tmp_path)  # deletes attrs, not answered for
+    both = doc(remove_pyqt)
+    both["steps"][0]["answers"].append("x:attrs")
+    assert not violations(both, tmp_path)
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
