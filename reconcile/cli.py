@@ -398,8 +398,8 @@ def _in_place_plan(args: argparse.Namespace, graph: Graph, findings: Sequence[Fi
     pip_args: list[str] = []
     shown: str | None = None
     if args.index_url:
-        from .channels import mask_url
         from .plan import INDEX_URL
+        from .urls import mask_url
 
         # Credentials never reach the printed plan: the step names the URL
         # by INDEX_URL, the text shows it masked, sh reads it from the env.

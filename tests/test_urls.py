@@ -1,10 +1,22 @@
 """A URL's credentials (reconcile/urls.py): the one secret test, redaction,
-masking and what lint reports."""
+masking, what lint reports; then the stages that print or write URLs, through
+the CLI: lint, export, plan (text, json, sh) and resolve."""
 
 from __future__ import annotations
 
-import pytest
+import http.server
+import json
+import re
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
+from fix_support import copy_scenario, isolate
+from prefix_kit import dist, record
+
+from reconcile.cli import main
 from reconcile.urls import (
     is_secret_param,
     mask_url,
@@ -186,3 +198,158 @@ def test_without_userinfo(url, fetched):
 )  # fmt: skip
 def test_url_secrets(url, channel, secrets):
     assert url_secrets(url, channel=channel) == secrets
+
+
+# ---------------------------------------------------------------------------
+# bug: lint did not flag ?api_token=x (its own, anchored, secret pattern)
+
+
+@pytest.mark.parametrize(
+    ("line", "reported"),
+    [
+        pytest.param("--extra-index-url https://pypi.example.com/simple?api_token=s3cret-Tk",
+                     True, id="api_token"),
+        pytest.param("--extra-index-url https://pypi.example.com/simple?private_token=s3cret-Tk",
+                     True, id="private_token"),
+        pytest.param("pkg @ https://files.example/pkg-1.0.tar.gz?X-Amz-Signature=s3cret-Sg",
+                     True, id="signed-url"),
+        pytest.param("pkg @ https://files.example/pkg-1.0.tar.gz?author=me", False, id="author"),
+    ],
+)  # fmt: skip
+def test_lint_reports_a_secret_query_parameter(tmp_path, capsys, line, reported):
+    path = tmp_path / "environment.yml"
+    path.write_text(
+        textwrap.dedent(f"""\
+            dependencies:
+              - python=3.11
+              - pip
+              - pip:
+                - {line}
+            """)
+    )
+    main(["lint", str(path), "--format", "json", "--fail-on", "never"])
+    out = capsys.readouterr().out
+    found = [f for f in json.loads(out)["findings"] if f["code"] == "credentials-in-url"]
+    assert [f["evidence"]["line"] for f in found] == ([5] if reported else [])
+    assert "s3cret" not in out
+
+
+# ---------------------------------------------------------------------------
+# bug: ?author=me was removed from what export writes (``auth`` inside ``author``)
+
+SITE = "lib/python3.12/site-packages"
+
+
+def _prefix_with(root: Path, direct_url: str) -> Path:
+    """conda's python and a pip install from ``direct_url`` (PEP 610 archive)."""
+    record(root, {"name": "python", "version": "3.12.4", "build": "0", "build_number": 0,
+                  "channel": "https://conda.anaconda.org/conda-forge/linux-64",
+                  "subdir": "linux-64", "depends": [], "files": []})  # fmt: skip
+    folder = dist(root / SITE, "archdist", "1.0", "")
+    (folder / "REQUESTED").write_text("")
+    info = {"url": direct_url, "archive_info": {"hashes": {"sha256": "ab" * 32}}}
+    (folder / "direct_url.json").write_text(json.dumps(info))
+    return root
+
+
+def test_export_keeps_a_parameter_that_is_no_secret(tmp_path, capsys):
+    prefix = _prefix_with(
+        tmp_path / "env", "https://files.example/archdist-1.0.tar.gz?author=me&api_token=s3cret"
+    )
+    assert main(["export", str(prefix)]) == 0
+    out = capsys.readouterr().out
+    assert "archdist @ https://files.example/archdist-1.0.tar.gz?author=me#sha256=" in out
+    assert "s3cret" not in out
+
+
+# ---------------------------------------------------------------------------
+# plan and fix with credentials in --index-url
+
+
+@pytest.fixture
+def index(lab) -> Iterator[str]:
+    """The lab's wheels as a PEP 503 index on 127.0.0.1, whatever the
+    credentials and query parameters its URL carries."""
+    from packaging.utils import canonicalize_name, parse_wheel_filename
+
+    wheels = {p.name: p for p in Path(lab.wheels).glob("*.whl")}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            # reconcile and pip append the project to the URL as given,
+            # after its query: /simple/?key=abc/six/
+            parts = [p for p in re.sub(r"\?[^/]*", "", self.path).split("/") if p]
+            if len(parts) == 2 and parts[0] == "simple":
+                links = [f'<a href="/files/{n}">{n}</a>' for n in sorted(wheels)
+                         if parse_wheel_filename(n)[0] == canonicalize_name(parts[1])]  # fmt: skip
+                body = ("<html><body>" + "".join(links) + "</body></html>").encode()
+                ctype = "text/html"
+            elif len(parts) == 2 and parts[0] == "files" and parts[1] in wheels:
+                body, ctype = wheels[parts[1]].read_bytes(), "application/octet-stream"
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/simple/"
+    server.shutdown()
+    server.server_close()
+
+
+def _leaks(text: str) -> list[str]:
+    return [s for s in ("u:p@", ":p@", "key=abc", "=abc") if s in text]
+
+
+def test_plan_prints_no_credential_of_the_index_url(lab, index, tmp_path, monkeypatch, capsys):
+    prefix = copy_scenario(lab, "pip-upgrades-conda-package", isolate(lab, tmp_path, monkeypatch),
+                           monkeypatch)  # fmt: skip
+    url = index.replace("http://", "http://u:p@") + "?key=abc"
+    outputs = {}
+    for fmt in ("text", "json", "sh"):
+        code = main(["plan", str(prefix), "--strategy", "prefer-pip", "--index-url", url,
+                     "--no-cache", "--format", fmt])  # fmt: skip
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert _leaks(out + err) == [], fmt
+        outputs[fmt] = out
+    masked = index.replace("http://", "http://***@") + "?key=***"
+    assert f"credentials in --index-url are not shown ({masked})" in outputs["text"]
+    assert json.loads(outputs["json"])["index_url"] == masked
+    assert '--index-url "$RECONCILE_INDEX_URL"' in outputs["sh"]
+
+
+def test_plan_shows_an_index_url_whose_parameters_are_no_secret(
+    lab, index, tmp_path, monkeypatch, capsys
+):
+    prefix = copy_scenario(lab, "pip-upgrades-conda-package", isolate(lab, tmp_path, monkeypatch),
+                           monkeypatch)  # fmt: skip
+    url = index + "?author=me"
+    code = main(["plan", str(prefix), "--strategy", "prefer-pip", "--index-url", url,
+                 "--no-cache"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert f"--index-url '{url}'" in out and "not shown" not in out
+
+
+def test_resolve_shows_an_index_url_parameter_that_is_no_secret(lab, tmp_path, monkeypatch, capsys):
+    """The index does not answer: the error names it as given, minus its secrets."""
+    prefix = copy_scenario(lab, "pip-upgrades-conda-package", isolate(lab, tmp_path, monkeypatch),
+                           monkeypatch)  # fmt: skip
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    server.server_close()  # a port nothing listens on
+    url = f"http://127.0.0.1:{server.server_address[1]}/simple/?author=me&api_token=s3cret"
+    code = main(["plan", str(prefix), "--strategy", "prefer-pip", "--index-url", url,
+                 "--no-cache"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 2 and "s3cret" not in out + err
+    assert f"cannot read http://127.0.0.1:{server.server_address[1]}/simple/?author=me" in err
