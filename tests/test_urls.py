@@ -1,6 +1,6 @@
 """A URL's credentials (reconcile/urls.py): the one secret test, redaction,
 masking, what lint reports; then the stages that print or write URLs, through
-the CLI: lint, export, plan (text, json, sh) and resolve."""
+the CLI: lint, export, audit/graph JSON, plan (text, json, sh) and resolve."""
 
 from __future__ import annotations
 
@@ -260,6 +260,37 @@ def test_export_keeps_a_parameter_that_is_no_secret(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "archdist @ https://files.example/archdist-1.0.tar.gz?author=me#sha256=" in out
     assert "s3cret" not in out
+
+
+# ---------------------------------------------------------------------------
+# audit and graph JSON print records' channels and PEP 610 URLs
+
+PLANTED = ("tk-PLANTED", "hunter2-PLANTED", "ghp_PLANTED", "sig-PLANTED")
+
+
+def test_audit_and_graph_json_print_no_credential(tmp_path, capsys):
+    prefix = _prefix_with(
+        tmp_path / "env",
+        "https://me:hunter2-PLANTED@files.example/archdist-1.0.tar.gz?sig=sig-PLANTED&author=me",
+    )
+    record(prefix, {"name": "six", "version": "1.16.0", "build": "py_0", "build_number": 0,
+                    "channel": "https://conda.anaconda.org/t/tk-PLANTED/private/noarch",
+                    "subdir": "noarch", "depends": [], "files": []})  # fmt: skip
+    vcs = dist(prefix / SITE, "vcsdist", "1.0", "")
+    (vcs / "direct_url.json").write_text(json.dumps({
+        "url": "https://ghp_PLANTED@github.com/o/vcsdist.git",
+        "vcs_info": {"vcs": "git", "commit_id": "c0ffee"},
+    }))  # fmt: skip
+    for command in ("audit", "graph"):
+        main([command, str(prefix), "--format", "json", "--no-cache"])
+        out = capsys.readouterr().out
+        assert not [s for s in PLANTED if s in out], out
+        nodes = json.loads(out)["packages" if command == "audit" else "nodes"]
+        urls = {d["name"]: d["direct_url"] for n in nodes for d in n["pip"]}
+        assert urls["archdist"] == "https://files.example/archdist-1.0.tar.gz?author=me"
+        assert urls["vcsdist"] == "https://github.com/o/vcsdist.git"
+        channels = {n["name"]: n["conda"]["channel"] for n in nodes if n["conda"]}
+        assert channels["six"] == "https://conda.anaconda.org/private/noarch"
 
 
 # ---------------------------------------------------------------------------
