@@ -1,6 +1,7 @@
 """A URL's credentials (reconcile/urls.py): the one secret test, redaction,
 masking, what lint reports; then the stages that print or write URLs, through
-the CLI: lint, export, audit/graph JSON, plan (text, json, sh) and resolve."""
+the CLI: lint, export, audit/graph JSON, plan (text, json, sh) and fix (its
+output, journal and conda-meta/history)."""
 
 from __future__ import annotations
 
@@ -384,3 +385,50 @@ def test_resolve_shows_an_index_url_parameter_that_is_no_secret(lab, tmp_path, m
     out, err = capsys.readouterr()
     assert code == 2 and "s3cret" not in out + err
     assert f"cannot read http://127.0.0.1:{server.server_address[1]}/simple/?author=me" in err
+
+
+def test_fix_writes_and_prints_no_credential_of_the_index_url(
+    lab, index, tmp_path, monkeypatch, capsys
+):
+    """The command line is kept in the journal and conda-meta/history and
+    shown by ``fix --undo``: the --index-url in it is masked."""
+    prefix = copy_scenario(lab, "pip-upgrades-conda-package", isolate(lab, tmp_path, monkeypatch),
+                           monkeypatch)  # fmt: skip
+    url = index.replace("http://", "http://u:p@") + "?key=abc"
+    argv = ["fix", str(prefix), "--strategy", "prefer-pip", "--index-url", url, "--yes",
+            "--no-cache"]  # fmt: skip
+    monkeypatch.setattr("sys.argv", ["reconcile", *argv])
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert _leaks(out + err) == []
+    written = [(prefix / "conda-meta" / "history").read_text()]
+    written += [p.read_text(errors="replace") for p in (tmp_path / "state").rglob("*.json")]
+    assert not [text for text in written if _leaks(text)]
+    masked = index.replace("http://", "http://***@") + "?key=***"
+    command = f"reconcile fix {prefix} --strategy prefer-pip --index-url '{masked}' --yes"
+    assert f"# cmd: {command}" in written[0]
+    assert main(["fix", "--undo", str(prefix), "--yes"]) == 0
+    out, err = capsys.readouterr()
+    assert _leaks(out + err) == [] and f"({command} --no-cache)" in out
+
+
+def test_fix_names_no_credential_of_a_channel_it_could_not_reach(
+    lab, tmp_path, monkeypatch, capsys
+):
+    """The record's own channel (with a token and a password) is where the
+    plan counts on finding the package; fix cannot download it and says
+    where it tried."""
+    prefix = copy_scenario(lab, "pip-upgrades-conda-package", isolate(lab, tmp_path, monkeypatch),
+                           monkeypatch)  # fmt: skip
+    monkeypatch.setenv("CONDA_PKGS_DIRS", str(tmp_path / "no-cache"))
+    path = prefix / "conda-meta" / "six-1.16.0-py_0.json"
+    raw = json.loads(path.read_text())
+    channel = "http://u:p@127.0.0.1:9/t/tk-abc/private/"
+    raw.update(channel=channel, url=f"{channel}noarch/{raw['fn']}")
+    del raw["extracted_package_dir"], raw["link"]  # the lab's package cache
+    path.write_text(json.dumps(raw))
+    code = main(["fix", str(prefix), "--yes", "--no-cache"])
+    out, err = capsys.readouterr()
+    assert code == 1 and "fix refused: no source for six-1.16.0-py_0" in err, err
+    assert "tk-abc" not in out + err and _leaks(out + err) == []
+    assert "http://127.0.0.1:9/private/noarch/six-1.16.0-py_0.conda" in err
