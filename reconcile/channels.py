@@ -1,26 +1,26 @@
-"""URLs: conda channels by short name, local paths of ``file:`` URLs, and
-never a credential.
+"""What a URL names: conda channels by short name, the subdir of a package
+URL, local paths of ``file:`` URLs, conda-build's work folders.
 
 Records carry the full channel URL (``https://conda.anaconda.org/conda-forge``,
-sometimes ``.../t/<token>/...`` or ``https://user:password@host/...``).
-Anything reconcile prints or writes goes through :func:`redact_url` first.
+sometimes ``.../t/<token>/...`` or ``https://user:password@host/...``); a
+URL's credentials are :mod:`reconcile.urls`' business, and a channel's
+short name never carries one.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
+
+from .urls import redact_url
 
 __all__ = [
     "channel_name",
     "conda_build_url",
     "file_url_path",
-    "mask_url",
-    "redact_url",
     "url_subdir",
 ]
 
-_TOKEN = re.compile(r"/t/[^/]+")
 _SUBDIRS = (
     "noarch", "linux-64", "linux-aarch64", "linux-ppc64le", "linux-s390x", "linux-32",
     "linux-armv7l", "osx-64", "osx-arm64", "win-64", "win-32", "win-arm64",
@@ -28,49 +28,6 @@ _SUBDIRS = (
 )  # fmt: skip
 _DEFAULTS = ("/pkgs/main", "/pkgs/r", "/pkgs/msys2", "/pkgs/free", "/pkgs/pro")
 _ANACONDA_HOSTS = ("conda.anaconda.org", "conda.anaconda.org:443")
-
-
-def redact_url(url: str) -> str:
-    """``url`` without ``user:password@`` and without a ``/t/<token>`` segment."""
-    url = _TOKEN.sub("", url)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if parts.username is not None or parts.password is not None:
-        host = parts.hostname or ""
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        url = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-    return url
-
-
-#: Query parameters that carry a secret (signed URLs, API keys).
-SECRET_PARAM = re.compile(
-    r"(?i)token|secret|password|passwd|pwd|signature|sig|credential|auth|api[_-]?key|key"
-)
-
-
-def mask_url(url: str, mask: str = "***") -> str:
-    """``url`` with each secret replaced by ``mask``: ``user:password@`` ->
-    ``***@``, ``/t/<token>`` -> ``/t/***``, ``?token=x`` -> ``?token=***``.
-    Unlike :func:`redact_url` the reader sees that something was there (and
-    ``mask_url(url) != url`` says the URL holds credentials)."""
-    url = _TOKEN.sub(f"/t/{mask}", url)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = f"{mask}@{netloc.rsplit('@', 1)[1]}"
-    query = "&".join(
-        f"{k}={mask}" if SECRET_PARAM.search(k) else p
-        for p in parts.query.split("&")
-        if p
-        for k in [p.split("=", 1)[0]]
-    )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def channel_name(channel: str | None) -> str | None:

@@ -398,8 +398,8 @@ def _in_place_plan(args: argparse.Namespace, graph: Graph, findings: Sequence[Fi
     pip_args: list[str] = []
     shown: str | None = None
     if args.index_url:
-        from .channels import mask_url
         from .plan import INDEX_URL
+        from .urls import mask_url
 
         # Credentials never reach the printed plan: the step names the URL
         # by INDEX_URL, the text shows it masked, sh reads it from the env.
@@ -450,6 +450,7 @@ def _cmd_fix(args: argparse.Namespace) -> int:
     from .fix.lock import PrefixLock
     from .models import Severity
     from .pipeline import load_graph
+    from .urls import MASK, redact_text
 
     prefix = locate_prefix(args.prefix, args.name)
     if args.undo:
@@ -489,8 +490,10 @@ def _cmd_fix(args: argparse.Namespace) -> int:
             channels=tuple(args.channel),
             find_links=tuple(args.find_links),
             index_url=args.index_url,
-            command=shlex.join(["reconcile", *sys.argv[1:]]) if sys.argv[1:2] == ["fix"]
-            else f"reconcile fix {shlex.quote(str(prefix))}",
+            # The journal, conda-meta/history and `fix --undo` show the
+            # command: an --index-url's or --channel's credentials masked.
+            command=shlex.join(["reconcile", *(redact_text(a, MASK) for a in sys.argv[1:])])
+            if sys.argv[1:2] == ["fix"] else f"reconcile fix {shlex.quote(str(prefix))}",
         )  # fmt: skip
         journal = new_journal_dir(prefix)
         try:

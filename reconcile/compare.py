@@ -31,9 +31,10 @@ from packaging.version import InvalidVersion, Version
 from ._conda import InvalidSpec, spec_matches
 from .channels import file_url_path
 from .envfile import CondaDep, EnvFile, LineProblem, PipEntry, PipKind
-from .export import redact_pip_url, redact_text, short_channel
+from .export import short_channel
 from .graph import Graph, Node, Ownership, Provenance
 from .models import CondaRecord, DirectUrl, InstalledDist
+from .urls import redact_text, redact_url
 
 __all__ = ["Comparison", "Row", "compare"]
 
@@ -220,7 +221,7 @@ def _describe(node: Node, dist: InstalledDist) -> str:
 
 
 def _norm_url(url: str) -> str:
-    url = redact_pip_url(url.split("#", 1)[0]).rstrip("/")
+    url = redact_url(url.split("#", 1)[0]).rstrip("/")
     for prefix in ("git+", "hg+", "svn+", "bzr+"):
         if url.startswith(prefix):
             url = url[len(prefix) :]
@@ -260,13 +261,13 @@ def _url_status(entry: PipEntry, dist: InstalledDist) -> tuple[str, str]:
     if entry.vcs is not None:
         want = entry.url_without_vcs or ""
         if du.vcs is None or _norm_url(want) != _norm_url(du.url):
-            return "differs", f"installed from {redact_pip_url(du.url)}"
+            return "differs", f"installed from {redact_url(du.url)}"
         if not _rev_matches(entry.revision, du):
             got = du.commit_id or du.requested_revision or "?"
             return "differs", f"installed at revision {got}"
         return "ok", f"commit {du.commit_id}" if du.commit_id else ""
     if _norm_url(entry.url or "") != _norm_url(du.url):
-        return "differs", f"installed from {redact_pip_url(du.url)}"
+        return "differs", f"installed from {redact_url(du.url)}"
     fragment = (entry.url or "").partition("#")[2]
     want_hash = next(
         (p for p in fragment.split("&") if p.split("=")[0] in ("sha256", "sha384", "sha512")),

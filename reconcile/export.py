@@ -60,7 +60,6 @@ is pinned by version instead.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -71,12 +70,13 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from . import __version__
-from .channels import channel_name, file_url_path, redact_url
+from .channels import channel_name, file_url_path
 from .conda_pins import conda_pins, unconstrained, valid_pin, written
 from .envfile import ARCHIVE_SUFFIXES
 from .errors import ReconcileError
 from .graph import Graph, Node, Ownership, Provenance, spec_name
 from .models import CondaRecord, InstalledDist
+from .urls import redact_text, redact_url
 
 __all__ = [
     "Change",
@@ -88,8 +88,6 @@ __all__ = [
     "RepairRequest",
     "build_spec",
     "pip_line",
-    "redact_pip_url",
-    "redact_text",
     "relative_reference",
     "resolver_repair",
     "short_channel",
@@ -209,43 +207,6 @@ class RepairRequest:
 #: Resolve a :class:`RepairRequest` to ``{name: version}`` for pip's side, or
 #: raise :class:`ExportImpossible`.
 Repair = Callable[[Graph, RepairRequest], Mapping[NormalizedName, Version]]
-
-
-# --------------------------------------------------------------------------
-# credentials
-
-_URL_IN_TEXT = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
-_SECRET_PARAM = re.compile(
-    r"(?i)(token|secret|password|passwd|pwd|signature|sig|credential|auth|api[_-]?key|key)"
-)
-
-
-def redact_pip_url(url: str) -> str:
-    """A pip URL without credentials: ``user:password@`` and a bare
-    ``token@`` are removed (``git+ssh://git@host`` keeps its login name,
-    which is not a secret), as are ``/t/<token>`` segments and query
-    parameters that name a token, key, signature or password."""
-    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-    keep_user = None
-    if scheme.endswith("ssh") and "@" in url.split("://", 1)[1].split("/", 1)[0]:
-        userinfo = url.split("://", 1)[1].split("/", 1)[0].rsplit("@", 1)[0]
-        if ":" not in userinfo:
-            keep_user = userinfo
-    clean = redact_url(url)
-    if keep_user is not None:
-        head, _, rest = clean.partition("://")
-        clean = f"{head}://{keep_user}@{rest}"
-    if "?" in clean:
-        base, _, tail = clean.partition("?")
-        query, hashmark, fragment = tail.partition("#")
-        kept = [p for p in query.split("&") if p and not _SECRET_PARAM.search(p.split("=")[0])]
-        clean = base + ("?" + "&".join(kept) if kept else "") + hashmark + fragment
-    return clean
-
-
-def redact_text(text: str) -> str:
-    """Every URL in free text (an explanation, a message) redacted."""
-    return _URL_IN_TEXT.sub(lambda m: redact_pip_url(m.group(0)), text)
 
 
 def _spec_key(spec: str) -> str:
@@ -377,11 +338,11 @@ def pip_line(dist: InstalledDist, version: str | None = None) -> tuple[str, str]
         target = dist.editable_target
         if target is None and du is not None:
             target = file_url_path(du.url) if du.url.startswith("file:") else du.url
-        return "editable", f"-e {redact_pip_url(target or '')}"
+        return "editable", f"-e {redact_url(target or '')}"
     if du is not None and du.conda_build:
         du = None  # the build machine's folder: pip finds the version instead
     if du is not None and du.vcs:
-        url = redact_pip_url(du.url)
+        url = redact_url(du.url)
         prefix = "" if url.startswith(f"{du.vcs}+") else f"{du.vcs}+"
         rev = du.commit_id or du.requested_revision
         target = f"{prefix}{url}" + (f"@{rev}" if rev else "")
@@ -394,7 +355,7 @@ def pip_line(dist: InstalledDist, version: str | None = None) -> tuple[str, str]
             return "vcs", target + "#" + "&".join(fragment)
         return "vcs", f"{name} @ {target}" + ("#" + "&".join(fragment) if fragment else "")
     if du is not None:
-        url = redact_pip_url(du.url.split("#", 1)[0])
+        url = redact_url(du.url.split("#", 1)[0])
         path = file_url_path(du.url) if du.url.startswith("file:") else None
         # PEP 610 keeps archive_info apart from dir_info; the model keeps the
         # hash only, so a local file without one is told by its name.
@@ -643,7 +604,7 @@ def build_spec(
         if dist.direct_url is not None and kind == "index":
             notes.append(
                 f"{dist.name}: its direct_url.json names a conda-build folder "
-                f"({redact_pip_url(dist.direct_url.url)}); written as {line}"
+                f"({redact_url(dist.direct_url.url)}); written as {line}"
             )
         shown = str(v) if v is not None else dist.version_text or None
         warnings.extend(_conda_pins(graph, node, line, shown))

@@ -22,7 +22,8 @@ parser keeps every line number) and returns
 ``file`` and ``line`` (the file is the included ``-r``/``-c`` file when the
 line is there).  Codes and default severities are in :data:`LINT`.
 Messages and evidence never carry a credential: URLs go through
-:func:`~reconcile.export.redact_pip_url`.
+:func:`~reconcile.urls.redact_url`, and what counts as a credential is
+:func:`~reconcile.urls.url_secrets`.
 """
 
 from __future__ import annotations
@@ -31,16 +32,15 @@ import difflib
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
 from ._conda import InvalidSpec, spec_matches, validate_spec
 from .envfile import CONDA_KEYS, CondaDep, EnvFile, InvalidEnvFile, PipEntry, PipKind
-from .export import redact_pip_url, redact_text
 from .models import Finding, Severity, parse_version
 from .names import NameMap
+from .urls import redact_text, redact_url, url_secrets, urls_in
 
 __all__ = ["LINT", "lint", "load_for_lint"]
 
@@ -116,14 +116,7 @@ _NOT_PYTHON_SUFFIXES = ("-compiler", "-cpp", "-c", "-ng", "-devel")
 _PYTHON_LIB = re.compile(r"lib(cst|rosa)$")
 
 _FULL_COMMIT = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")
-_ENV_VAR = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
-_URL = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
-_SECRET_PARAM = re.compile(
-    r"(?i)^(token|secret|password|passwd|pwd|signature|sig|credential|auth|api[_-]?key|key)$"
-)
 _VERSION_TOKEN = re.compile(r"[0-9][0-9A-Za-z.+!_]*")
-# Known token prefixes (GitHub, GitLab) or a long opaque string.
-_TOKEN_USER = re.compile(r"(gh[pousr]_|github_pat_|glpat-)\S+|[A-Za-z0-9_\-.]{24,}$")
 _SHOWN = 6  # how many package names a message lists
 
 
@@ -263,7 +256,7 @@ def _check_conda_and_pip(env: EnvFile, names: NameMap) -> Iterator[Finding]:
                     "pip-replaces-conda",
                     entry.name,
                     f"pip installs {entry.name} from {kind} over {ref}",
-                    pip=redact_pip_url(entry.url) if entry.url else entry.path,
+                    pip=redact_url(entry.url) if entry.url else entry.path,
                     **common,
                 )
             elif specifier is not None and not _compatible(dep, specifier):
@@ -344,7 +337,7 @@ def _check_vcs(env: EnvFile) -> Iterator[Finding]:
     for entry in env.pip:
         if entry.vcs is None or entry.constraint:
             continue
-        url = redact_pip_url(entry.url_without_vcs or "")
+        url = redact_url(entry.url_without_vcs or "")
         what = entry.name or url
         rev = entry.revision
         if rev is None:
@@ -394,50 +387,15 @@ def _check_pip_listed(env: EnvFile) -> Iterator[Finding]:
     )
 
 
-def _secrets(url: str, *, conda: bool) -> list[str]:
-    """What kind of credential ``url`` carries in clear: ``password``,
-    ``token`` (a user name over http, a ``/t/<token>`` of a conda channel, a
-    secret query parameter).  ``${VAR}`` placeholders are not secrets: conda
-    and pip expand them at install time, which is the way to pass one."""
-    try:
-        parts = urlsplit(url.split("+", 1)[1] if _is_vcs(url) else url)
-    except ValueError:
-        return []
-    found: list[str] = []
-    userinfo, at, _ = parts.netloc.rpartition("@")
-    if at:
-        user, colon, password = userinfo.partition(":")
-        if colon and password and not _ENV_VAR.fullmatch(password):
-            found.append("password")
-        elif not colon and _TOKEN_USER.match(user) and not parts.scheme.endswith("ssh"):
-            # A user name alone is how pip is told which keyring entry to use
-            # (``https://alice@host/simple``); a token passed as the user name
-            # (``https://ghp_...@github.com``) is a secret.
-            found.append("token")
-    if conda:
-        for token in re.findall(r"/t/([^/]+)", parts.path):
-            if not _ENV_VAR.fullmatch(token):
-                found.append("token")
-    for param in parts.query.split("&"):
-        key, eq, value = param.partition("=")
-        if eq and value and _SECRET_PARAM.match(key) and not _ENV_VAR.fullmatch(value):
-            found.append(f"{key} parameter")
-    return found
-
-
-def _is_vcs(url: str) -> bool:
-    return bool(re.match(r"(?i)(git|hg|svn|bzr)\+", url))
-
-
 def _check_credentials(env: EnvFile) -> Iterator[Finding]:
     seen: set[tuple[str, int]] = set()
 
     def check(url: str, what: str, source: str, line: int, conda: bool) -> Iterator[Finding]:
-        secrets = _secrets(url, conda=conda)
+        secrets = url_secrets(url, channel=conda)
         if not secrets or (source, line) in seen:
             return
         seen.add((source, line))
-        clean = redact_pip_url(url)
+        clean = redact_url(url)
         yield _finding(
             "credentials-in-url",
             "",
@@ -458,7 +416,7 @@ def _check_credentials(env: EnvFile) -> Iterator[Finding]:
     pip_lines += [(i.source, i.line, i.text) for i in env.includes]
     pip_lines += [(p.source, p.line, p.text) for p in env.problems]  # unreadable lines too
     for source, line, text in pip_lines:
-        for url in _URL.findall(text):
+        for url in urls_in(text):
             yield from check(url, "URL", source, line, False)
 
 

@@ -18,6 +18,7 @@ from .models import Depth, Finding, Severity
 from .pipeline import summary
 from .plan import CONSTRAINTS, INDEX_URL, Plan, Step
 from .policy import Outcome, fingerprint
+from .urls import redact_url
 
 if TYPE_CHECKING:
     from .fleet import EnvAudit, FleetReport
@@ -166,7 +167,7 @@ def _node_dict(node: Node) -> dict[str, Any]:
             "name": record.name,
             "version": record.version,
             "build": record.build,
-            "channel": record.channel,
+            "channel": redact_url(record.channel) if record.channel else record.channel,
             "record": record.source,
             "owns": node.owned_dist,
             "ownership": node.ownership.value if node.ownership else None,
@@ -180,7 +181,7 @@ def _node_dict(node: Node) -> dict[str, Any]:
                 "installer": d.installer,
                 "requested": d.requested,
                 "editable": bool(d.direct_url and d.direct_url.editable) or d.kind == "egg-link",
-                "direct_url": d.direct_url.url if d.direct_url else None,
+                "direct_url": redact_url(d.direct_url.url) if d.direct_url else None,
             }
             for d in node.dists
         ],

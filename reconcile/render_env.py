@@ -7,7 +7,7 @@
 
 Output is deterministic: no dates, sorted lists, block-style YAML.  Every
 line that could carry text from a record goes through
-:func:`~reconcile.export.redact_text` once more on the way out.
+:func:`~reconcile.urls.redact_text` once more on the way out.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from .export import EnvSpec, ExportImpossible, redact_text
+from .export import EnvSpec, ExportImpossible
+from .urls import redact_text
 
 if TYPE_CHECKING:
     from .compare import Comparison, Row

@@ -42,7 +42,6 @@ import base64
 import hashlib
 import math
 import os
-import re
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -70,6 +69,8 @@ from resolvelib import AbstractProvider, BaseReporter
 
 from .errors import ReconcileError
 from .models import SUBDIR_MACHINES
+from .urls import redact_url as _redact  # a URL as shown: reconcile/urls.py
+from .urls import without_userinfo as _strip_userinfo  # as fetched, auth in a header
 
 if TYPE_CHECKING:
     import tarfile
@@ -716,38 +717,6 @@ _PAGE_ACCEPT = (
     "application/vnd.pypi.simple.v1+html; q=0.2, text/html; q=0.01"
 )
 _JSON_TYPE = "application/vnd.pypi.simple.v1+json"
-
-
-_TOKEN_SEGMENT = re.compile(r"/t/[^/]+")  # anaconda.org: https://host/t/<token>/...
-
-
-def _strip_userinfo(url: str) -> str:
-    """``url`` without ``user:password@`` (the form kept internally and in
-    the cache: still a working address once auth is sent as a header)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
-
-
-def _redact(url: str) -> str:
-    """``url`` as reconcile shows it: no ``user:password@``, no
-    ``/t/<token>`` segment, no query parameter that names a token, key,
-    signature or password."""
-    clean = _TOKEN_SEGMENT.sub("", _strip_userinfo(url))
-    base, question, tail = clean.partition("?")
-    if not question:
-        return clean
-    query, hashmark, fragment = tail.partition("#")
-    from .channels import SECRET_PARAM
-
-    kept = [p for p in query.split("&") if p and not SECRET_PARAM.search(p.split("=")[0])]
-    return base + ("?" + "&".join(kept) if kept else "") + hashmark + fragment
 
 
 def _user_cache_dir() -> Path:

@@ -240,7 +240,7 @@ def find_conda(
     probe: Callable[[str], bool] = head_ok,
 ) -> Found:
     """Where ``want`` can be had, without copying or downloading it."""
-    from .channels import redact_url
+    from .urls import redact_url
 
     tried: list[str] = []
     for kind, where in conda_candidates(want, channels, caches):

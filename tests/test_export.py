@@ -27,8 +27,6 @@ from reconcile.export import (
     RepairRequest,
     build_spec,
     pip_line,
-    redact_pip_url,
-    redact_text,
     relative_reference,
     requested_specs,
 )
@@ -368,29 +366,6 @@ def test_pip_lines_from_real_pep610_records():
     assert lines["directory-pep-610"] == ("local", "/path/to/distributions/directory-pep-610")
     assert lines["editable-directory-pep-610"] == (
         "editable", "-e /path/to/distributions/directory-pep-610")  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    ("url", "clean"),
-    [
-        pytest.param("https://u:p@h/x", "https://h/x", id="userinfo"),
-        pytest.param("https://ghp_SECRET@github.com/o/r", "https://github.com/o/r",
-                     id="token-user"),
-        pytest.param("git+ssh://git@github.com/o/r", "git+ssh://git@github.com/o/r",
-                     id="ssh-login"),
-        pytest.param("ssh://git:pw@h/r", "ssh://h/r", id="ssh-password"),
-        pytest.param("https://h/t/tk-1/c/x", "https://h/c/x", id="conda-token"),
-        pytest.param("https://h/a.whl?X-Amz-Signature=s&v=1#sha256=0", "https://h/a.whl?v=1#sha256=0",
-                     id="signed-query"),
-    ],
-)  # fmt: skip
-def test_redact_pip_url(url, clean):
-    assert redact_pip_url(url) == clean
-
-
-def test_redact_text_finds_urls_in_prose():
-    text = "cannot fetch https://me:SECRET@pypi.example/simple/x (404)"
-    assert redact_text(text) == "cannot fetch https://pypi.example/simple/x (404)"
 
 
 # ---------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 
 from .. import __version__
+from ..urls import redact_text, redact_url
 from . import journal as jr
 from ._state import new_journal_dir, prefix_dir, read_json, write_json
 from .errors import FixRefused
@@ -628,7 +629,7 @@ def _conda_title(action: Action) -> str:
     parts = [f"unlink {_dist(r)}" for r in action.unlinked if _dist(r) not in linked]
     parts += [
         f"{'relink' if any(_dist(u) == _dist(r) for u in action.unlinked) else 'link'} "
-        f"{_dist(r)} (from {src.origin})"
+        f"{_dist(r)} (from {redact_url(src.origin)})"
         for r, src in action.linked
     ]
     return "conda: " + ("; ".join(parts) or "nothing to link")
@@ -832,6 +833,7 @@ class Transaction:
         )
 
     def _rollback(self, reason: str) -> FixResult:
+        reason = redact_text(reason)  # pip's or rattler's last words may name a source
         with signals_ignored():
             self.progress(f"rolling back: {reason}")
             self._state("rolling-back", reason=reason)

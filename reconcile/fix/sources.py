@@ -42,6 +42,7 @@ from ..sources import (
     index_matches,
     local_file,
 )
+from ..urls import redact_text
 from .errors import FixRefused
 
 __all__ = ["MissingPackages", "PackageSource", "cache_dirs", "stage_package"]
@@ -52,7 +53,8 @@ class MissingPackages(FixRefused):
 
     def __init__(self, missing: Sequence[tuple[str, Sequence[str]]]) -> None:
         self.missing = tuple(missing)
-        parts = [f"{dist} (tried: {', '.join(tried) or 'nothing'})" for dist, tried in missing]
+        parts = [f"{dist} (tried: {', '.join(map(redact_text, tried)) or 'nothing'})"
+                 for dist, tried in missing]  # fmt: skip
         super().__init__("no source for " + "; ".join(parts) + "; nothing changed")
 
 
