@@ -13,6 +13,7 @@ import os
 import textwrap
 from pathlib import Path
 
+import corpus_cases
 import pytest
 from conftest import CORPUS
 
@@ -29,25 +30,14 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "fixtures" / "demo" / "prefix"
 
 
-needs_corpus = pytest.mark.skipif(
-    CORPUS is None, reason="corpus not found (../shared/corpus or RECONCILE_CORPUS)"
-)
+needs_corpus = pytest.mark.corpus
 
 
 def _corpus_env_files() -> list[str]:
-    """Environment files of the corpus, by MANIFEST kind, that end in .yml/.yaml."""
-    if CORPUS is None:
-        return []
-    out = []
-    with (CORPUS / "MANIFEST.jsonl").open() as fh:
-        for line in fh:
-            entry = json.loads(line)
-            if not entry["kind"].startswith("environment-yml"):
-                continue
-            rel = f"{entry['repo'].replace('/', '__')}/{entry['path']}"
-            if rel.endswith((".yml", ".yaml")) and (CORPUS / rel).is_file():
-                out.append(rel)
-    return sorted(out)
+    """Environment files of the corpus, by MANIFEST kind, that end in .yml/.yaml
+    (as committed in tests/corpus_cases.json)."""
+    files: list[str] = corpus_cases.load()["environment_files"]
+    return files
 
 
 def write(tmp_path: Path, text: str, name: str = "environment.yml") -> Path:

@@ -9,9 +9,9 @@ in test_export_lab.py.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+import corpus_cases
 import pytest
 import yaml
 from conftest import CORPUS
@@ -344,7 +344,7 @@ def test_pip_line_is_what_pip_can_reinstall(installed, kind, line):
     assert pip_line(installed) == (kind, line)
 
 
-@pytest.mark.skipif(CORPUS is None, reason="corpus not found")
+@pytest.mark.corpus
 def test_pip_lines_from_real_pep610_records():
     """Poetry's fixtures hold real direct_url.json files of every PEP 610 kind."""
     assert CORPUS is not None
@@ -717,18 +717,8 @@ def test_readme_shows_the_demo_export_as_it_is(capsys, tmp_path, monkeypatch):
     assert err.replace(str(DEMO), "./fixtures/demo/prefix") == shown
 
 
-def _corpus_prefixes() -> list[str]:
-    if CORPUS is None:
-        return []
-    found = []
-    for root, dirs, _ in os.walk(CORPUS):
-        if "conda-meta" in dirs:
-            found.append(str(Path(root).relative_to(CORPUS)))
-    return sorted(found)
-
-
-@pytest.mark.skipif(CORPUS is None, reason="corpus not found")
-@pytest.mark.parametrize("rel", _corpus_prefixes())
+@pytest.mark.corpus
+@pytest.mark.parametrize("rel", sorted(corpus_cases.expected_prefixes()))
 def test_every_corpus_prefix_exports_and_compares(rel, capsys, tmp_path, monkeypatch):
     """Real records of five writers: the export reads back, and compares
     line by line with the env it came from (the committed prefixes lack
@@ -756,7 +746,7 @@ def test_every_corpus_prefix_exports_and_compares(rel, capsys, tmp_path, monkeyp
             ), row
 
 
-@pytest.mark.skipif(CORPUS is None, reason="corpus not found")
+@pytest.mark.corpus
 def test_corpus_history_gives_the_requested_specs(capsys, tmp_path, monkeypatch):
     """conda's own test env: `conda create -n envpy27osx python=2.7` and so on."""
     assert CORPUS is not None

@@ -15,9 +15,10 @@ import shlex
 import textwrap
 from pathlib import Path
 
+import corpus_cases
 import pytest
 import yaml
-from conftest import CORPUS, NO_CORPUS
+from conftest import CORPUS
 
 from reconcile.cli import main
 from reconcile.lint import LINT, lint, load_for_lint
@@ -26,7 +27,7 @@ from reconcile.names import NameMap
 
 REPO = Path(__file__).resolve().parent.parent
 SHA = "0123456789abcdef0123456789abcdef01234567"
-needs_corpus = pytest.mark.skipif(CORPUS is None, reason=NO_CORPUS)
+needs_corpus = pytest.mark.corpus
 
 
 def write(folder: Path, files: dict[str, str]) -> Path:
@@ -619,17 +620,9 @@ def test_a_missing_file_is_one_line_exit_2(tmp_path, capsys):
 
 
 def _corpus_yml() -> list[tuple[str, str]]:
-    """(path relative to the corpus, MANIFEST kind) of every .yml/.yaml."""
-    if CORPUS is None:
-        return []
-    out = []
-    with (CORPUS / "MANIFEST.jsonl").open() as fh:
-        for line in fh:
-            entry = json.loads(line)
-            rel = f"{entry['repo'].replace('/', '__')}/{entry['path']}"
-            if rel.endswith((".yml", ".yaml")) and (CORPUS / rel).is_file():
-                out.append((rel, entry["kind"]))
-    return sorted(out)
+    """(path relative to the corpus, MANIFEST kind) of every .yml/.yaml (as
+    committed in tests/corpus_cases.json)."""
+    return [(rel, kind) for rel, kind in corpus_cases.load()["yml_files"]]
 
 
 _LINE = re.compile(r"^\S.*:\d+: (error|warning|info) [a-z-]+: \S")
