@@ -4,6 +4,9 @@
 between sessions).  Tests that use it get the ``lab`` marker, so ``-m "not lab"``
 runs the fast suite alone.  A test taking ``scenario`` runs for each scenario.
 
+``corpus`` marker: the test reads the real metadata corpus (``CORPUS``); where it is
+absent, each such test is skipped with the reason ``NO_CORPUS``.
+
 ``tree_hash``: a digest of a whole directory tree, to prove that auditing a prefix
 leaves every byte, link and path of it as it was.
 """
@@ -38,25 +41,32 @@ def _load_lab() -> ModuleType:
 lab_module = _load_lab()
 
 
-def _find_corpus() -> Path | None:
-    """``../shared/corpus`` beside the clone (CI has it; a user's clone does
-    not), or ``RECONCILE_CORPUS``; None when it is not there."""
+def _corpus_dir() -> Path:
+    """Where the real metadata corpus is looked for: ``$RECONCILE_CORPUS``, else
+    ``../shared/corpus`` beside the clone (CI has it; a user's clone does not)."""
     configured = os.environ.get("RECONCILE_CORPUS")
-    candidate = Path(configured) if configured else REPO.parent / "shared" / "corpus"
-    return candidate if (candidate / "MANIFEST.jsonl").is_file() else None
+    return Path(configured) if configured else REPO.parent / "shared" / "corpus"
 
 
-#: The real metadata corpus, or None (tests that need it skip with NO_CORPUS).
-CORPUS = _find_corpus()
+#: Where the corpus is, or would be.
+CORPUS_DIR = _corpus_dir()
+#: The corpus, or None when it is absent (no MANIFEST.jsonl at CORPUS_DIR).
+CORPUS = CORPUS_DIR if (CORPUS_DIR / "MANIFEST.jsonl").is_file() else None
+#: The one reason every test marked ``corpus`` is skipped for when CORPUS is None.
 NO_CORPUS = (
-    "real metadata corpus not found at "
-    + (
-        f"RECONCILE_CORPUS={os.environ['RECONCILE_CORPUS']!r}"
-        if os.environ.get("RECONCILE_CORPUS")
-        else "<repo>/../shared/corpus; set RECONCILE_CORPUS to its folder"
-    )
-    + " (no MANIFEST.jsonl there)"
+    f"the corpus is absent: RECONCILE_CORPUS={os.environ['RECONCILE_CORPUS']!r} has no "
+    "MANIFEST.jsonl"
+    if os.environ.get("RECONCILE_CORPUS")
+    else "../shared/corpus is absent (set RECONCILE_CORPUS to the corpus folder)"
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "corpus: reads the real metadata corpus (../shared/corpus or $RECONCILE_CORPUS); "
+        "skipped, each case by itself, where it is absent",
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -66,9 +76,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    no_corpus = pytest.mark.skip(reason=NO_CORPUS)
     for item in items:
         if "lab" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.lab)
+        # Corpus cases are parametrised from committed lists (tests/corpus_cases.py),
+        # so each one is collected, and skipped here by itself, without the corpus.
+        if CORPUS is None and item.get_closest_marker("corpus"):
+            item.add_marker(no_corpus)
 
 
 @pytest.fixture(autouse=True)

@@ -17,14 +17,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, NO_CORPUS
+from conftest import CORPUS
 
 from reconcile.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-needs_corpus = pytest.mark.skipif(CORPUS is None, reason=NO_CORPUS)
+needs_corpus = pytest.mark.corpus
 
 # Every variable the name lookup or the user-site check reads.
 _LOOKUP_VARS = (

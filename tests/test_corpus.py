@@ -12,6 +12,10 @@ The prefixes are partial copies (repositories commit metadata, rarely every
 payload file), so the hand-checked expectations in ``tests/corpus_expected``
 are taken at ``--quick`` depth, where missing payload files are not judged.
 Each expected finding carries a note saying why it is right.
+
+The cases are named by committed lists (tests/corpus_cases.py, and
+``tests/corpus_expected`` for the prefixes), so a clone without the corpus
+collects each of them and skips it with one reason.
 """
 
 from __future__ import annotations
@@ -19,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -27,8 +30,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import corpus_cases
 import pytest
-from conftest import CORPUS, NO_CORPUS
+from conftest import CORPUS_DIR
 from packaging.utils import canonicalize_name
 
 from reconcile.cli import main
@@ -38,39 +42,22 @@ from reconcile.discover._history import parse_history
 from reconcile.models import CondaRecord, HistoryRevision, InstalledDist, ReadProblem
 
 REPO = Path(__file__).resolve().parent.parent
-EXPECTED_DIR = Path(__file__).resolve().parent / "corpus_expected"
 
-
-_CORPUS = CORPUS
-if _CORPUS is None:
-    pytest.skip(NO_CORPUS, allow_module_level=True)
-CORPUS: Path = _CORPUS
+#: Every test here reads the corpus: where it is absent, each skips by itself.
+pytestmark = pytest.mark.corpus
+CORPUS: Path = CORPUS_DIR
 
 
 # ---------------------------------------------------------------------------
-# What the corpus holds, listed once at import (about 1,600 files).
+# What the corpus holds, as committed in tests/corpus_cases.json.
 
-
-def _walk() -> tuple[list[str], list[str], list[str], list[str]]:
-    meta_dirs: list[str] = []
-    records: list[str] = []
-    histories: list[str] = []
-    metadata: list[str] = []
-    for root, dirs, files in os.walk(CORPUS):
-        rel_root = Path(root).relative_to(CORPUS).as_posix()
-        for name in dirs + files:
-            rel = f"{rel_root}/{name}" if rel_root != "." else name
-            if name.endswith((".dist-info", ".egg-info")):
-                metadata.append(rel)
-        if Path(root).name == "conda-meta":
-            meta_dirs.append(rel_root)
-            records.extend(f"{rel_root}/{f}" for f in files if f.endswith(".json"))
-            histories.extend(f"{rel_root}/{f}" for f in files if f == "history")
-    return sorted(meta_dirs), sorted(records), sorted(histories), sorted(metadata)
-
-
-META_DIRS, RECORD_FILES, HISTORY_FILES, METADATA_ENTRIES = _walk()
-PREFIXES = sorted(d.rsplit("/conda-meta", 1)[0] for d in META_DIRS)
+LISTING = corpus_cases.load()
+RECORD_FILES: list[str] = LISTING["conda_meta_records"]
+HISTORY_FILES: list[str] = LISTING["histories"]
+METADATA_ENTRIES: list[str] = LISTING["metadata_entries"]
+#: The whole prefixes, named by their hand-checked expectations.
+EXPECTATIONS = corpus_cases.expected_prefixes()
+PREFIXES = sorted(EXPECTATIONS)
 
 # conda's own corrupt-record fixtures: each must become an invalid-record problem.
 KNOWN_CORRUPT = {
@@ -87,6 +74,13 @@ def _conda_meta(prefix: str) -> tuple[tuple[CondaRecord, ...], tuple[ReadProblem
 
 def _raw(rel: str) -> Any:
     return json.loads((CORPUS / rel).read_bytes())
+
+
+def test_the_committed_listing_is_the_corpus() -> None:
+    # The parametrisations below come from tests/corpus_cases.json.
+    assert corpus_cases.list_corpus(CORPUS) == LISTING, (
+        "the corpus changed: run python tests/corpus_cases.py and check the new cases"
+    )
 
 
 def test_corpus_is_the_one_described() -> None:
@@ -258,14 +252,40 @@ def test_requested_spec_none_is_no_spec() -> None:
 # conda-meta/history
 
 
+#: (revisions, dists linked, dists unlinked) of each history file, counted with
+#: grep and awk: the ``==> date <==`` lines, then below the first of them the
+#: ``+name`` or bare lines and the ``-name`` lines (``#`` lines are comments).
+#: The two pixi files hold only pixi's placeholder.
+HISTORY_COUNTS = {
+    "Bears-R-Us__arkouda-njit/.conda/conda-meta/history": (1, 22, 0),
+    "Goekdeniz-Guelmez__KANama/.conda/conda-meta/history": (1, 17, 0),
+    "conda__conda/tests/conda-meta/history": (6, 29, 8),
+    "conda__conda/tests/data/env_metadata/envpy27osx/conda-meta/history": (1, 16, 0),
+    "conda__conda/tests/data/env_metadata/envpy27win_whl/conda-meta/history": (1, 8, 0),
+    "conda__conda/tests/data/env_metadata/envpy313tosx_whl/conda-meta/history": (1, 16, 0),
+    "conda__conda/tests/data/env_metadata/envpy37osx_whl/conda-meta/history": (1, 17, 0),
+    "conda__conda/tests/data/env_metadata/envpy37win/conda-meta/history": (1, 8, 0),
+    "conda__conda/tests/data/env_metadata/py27-osx-no-binary/conda-meta/history": (1, 34, 0),
+    "conda__conda/tests/data/env_metadata/py36-osx-whl/conda-meta/history": (1, 31, 0),
+    "mamba-org__mamba/libmamba/tests/data/history/parse/conda-meta/history": (8, 34, 6),
+    "mamba-org__mamba/libmamba/tests/data/history/parse_metadata/conda-meta/history": (1, 40, 0),
+    "mamba-org__mamba/libmamba/tests/data/history/parse_segfault/conda-meta/history": (1, 0, 0),
+    "raceychan__ididi/.pixi/solve-group-envs/default/conda-meta/history": (0, 0, 0),
+    "skim2257__pixi-demo/.pixi/envs/default/conda-meta/history": (0, 0, 0),
+}
+
+
 @pytest.mark.parametrize("rel", HISTORY_FILES)
 def test_history_parses(rel: str) -> None:
     text = (CORPUS / rel).read_bytes().decode("utf-8", "replace")
     revisions = parse_history(text)
-    assert isinstance(revisions, tuple)
+    added = sum(len(rev.added) for rev in revisions)
+    removed = sum(len(rev.removed) for rev in revisions)
+    assert (len(revisions), added, removed) == HISTORY_COUNTS[rel]
+    headers = [line.strip()[3:-3].strip() for line in text.splitlines()
+               if line.strip().startswith("==>") and line.strip().endswith("<==")]  # fmt: skip
+    assert [rev.date for rev in revisions] == headers
     for rev in revisions:
-        assert isinstance(rev, HistoryRevision)
-        assert rev.date
         for dist in rev.added + rev.removed:
             assert dist and dist == dist.strip() and not dist.startswith(("+", "-"))
 
@@ -661,10 +681,9 @@ def _audit(rel: str, *args: str) -> tuple[int, str]:
 def test_audit_contract(rel: str, depth: str, fmt: str) -> None:
     args = ["--format", fmt] + ([] if depth == "default" else [f"--{depth}"])
     code, out = _audit(rel, *args)
-    assert code in (0, 1)
     if fmt == "text":
         assert out.startswith(f"reconcile audit of {CORPUS / rel}\n")
-        assert ("ERROR (" in out) is (code == 1)
+        assert code == (1 if "ERROR (" in out else 0)
         return
     doc = json.loads(out)
     assert doc["schema"] == "reconcile.audit/1"
@@ -676,15 +695,6 @@ def test_audit_contract(rel: str, depth: str, fmt: str) -> None:
     assert sum(doc["summary"].values()) == len(doc["findings"])
 
 
-def _expectations() -> dict[str, dict[str, Any]]:
-    docs = {}
-    for path in sorted(EXPECTED_DIR.glob("*.json")):
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        docs[doc["prefix"]] = doc
-    return docs
-
-
-EXPECTATIONS = _expectations()
 Triple = tuple[str, str, str | None]
 
 
@@ -710,16 +720,14 @@ def _actual(findings: list[dict[str, Any]]) -> list[Triple]:
 
 
 def test_every_prefix_was_checked_by_hand() -> None:
-    assert sorted(EXPECTATIONS) == PREFIXES
+    assert LISTING["prefixes"] == PREFIXES
 
 
 def _expectation_params() -> list[Any]:
     params = []
     for rel in PREFIXES:
-        doc = EXPECTATIONS.get(rel)
-        marks = (
-            [pytest.mark.xfail(strict=True, reason=doc["xfail"])] if doc and "xfail" in doc else []
-        )
+        doc = EXPECTATIONS[rel]
+        marks = [pytest.mark.xfail(strict=True, reason=doc["xfail"])] if "xfail" in doc else []
         params.append(pytest.param(rel, marks=marks, id=rel))
     return params
 

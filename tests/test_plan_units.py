@@ -132,7 +132,7 @@ def _rec(name: str, version: str, *files: str, build: str = "py_0", depends=()) 
 
 class _Everywhere:
     """A locator that finds every package: these tests are about what a plan
-    chooses, not where it comes from (tests/test_plan_sources.py)."""
+    chooses, not where it comes from (tests/test_sources.py)."""
 
     def conda(self, record: CondaRecord) -> Found:
         return Found(what=record.name, origin=f"cache: {record.name}-{record.version}")

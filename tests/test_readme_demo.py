@@ -72,6 +72,24 @@ def _examples() -> list[list[Example]]:
 
 BLOCKS = _examples()
 
+#: The exit code of each README example (the README shows only what it prints).
+EXIT_CODES = {
+    "reconcile audit fixtures/demo/prefix": 1,  # error findings
+    "reconcile plan fixtures/demo/prefix": 1,  # no consistent set; nothing to reinstall from
+    "reconcile plan fixtures/demo/prefix --find-links fixtures/demo/sources/wheels "
+    "--channel fixtures/demo/sources/channel": 0,
+    "reconcile plan fixtures/demo/prefix --strategy prefer-pip --find-links "
+    "fixtures/demo/sources/wheels --channel fixtures/demo/sources/channel": 1,  # idna left
+    "cp -a fixtures/demo/prefix /tmp/demo": 0,
+    "reconcile fix /tmp/demo --yes --find-links fixtures/demo/sources/wheels "
+    "--channel fixtures/demo/sources/channel": 0,
+    "reconcile audit /tmp/demo": 0,  # repaired
+    "reconcile fix --undo /tmp/demo --yes": 0,
+    "reconcile export fixtures/demo/prefix -o environment.yml "
+    "--constraints pip-constraints.txt": 1,  # nothing written
+    "cd fixtures/lint && reconcile lint environment.yml": 1,  # error findings
+}
+
 
 def _built_in() -> str:
     """The checkout the demo was built in: its editable install names it."""
@@ -100,7 +118,8 @@ def _run(example: Example, demo_copy: Path, env: dict[str, str]) -> str:
     if argv[0] == "reconcile":
         argv = [sys.executable, "-m", "reconcile", *argv[1:]]
     result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    assert result.returncode in (0, 1), f"README line {example.line}: {result.stderr}"
+    expected = EXIT_CODES[example.command]  # a new example says its exit code above
+    assert result.returncode == expected, f"README line {example.line}: {result.stderr}"
     # The README leaves out fix's progress lines ("[1/5] pip uninstall idna ...",
     # "[1/5] done in 0.3s", "re-auditing the env ..."): their timings vary.
     stderr = "".join(
@@ -113,6 +132,7 @@ def _run(example: Example, demo_copy: Path, env: dict[str, str]) -> str:
 
 def test_the_readme_has_demo_examples_to_check():
     commands = [e.command for block in BLOCKS for e in block]
+    assert sorted(commands) == sorted(EXIT_CODES)
     assert any(c.startswith("reconcile audit fixtures/demo/prefix") for c in commands)
     assert any(c.startswith("reconcile plan fixtures/demo/prefix") for c in commands)
     assert any(c.startswith("reconcile fix /tmp/demo") for c in commands)

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -240,17 +241,120 @@ def test_rebuild_reuses_the_built_prefix(
     assert tree_hash(lab.prefix("clean")) == before
 
 
-def test_half_built_scenario_is_built_again(lab: Any, lab_module: ModuleType) -> None:
-    """Without its completion stamp a scenario folder is wiped and built from nothing."""
+def test_half_built_scenario_is_built_again(
+    lab: Any, lab_module: ModuleType, tmp_path: Path
+) -> None:
+    """Without its completion stamp a scenario folder is wiped and built from nothing.
+
+    On a lab root of its own: breaking a scenario of the shared lab would break every
+    other run reading (or building) it at the same time.
+    """
+    root = tmp_path / "lab"
+    lab_module.share_channel(lab.root, root)
     name = "conda-meta-junk"
-    folder = lab.prefix(name).parent
-    (folder / "built.json").unlink()  # as if the build had stopped before its last step
-    (lab.prefix(name) / "half-built").write_text("")
-    lab_module.build_lab(lab.root, [name])
-    assert not (lab.prefix(name) / "half-built").exists()
-    assert json.loads((folder / "built.json").read_text())["stamp"]
+    folder = lab_module.scenario_folder(root, name)
+    # as if a build had stopped before its last step: files, no built.json
+    (folder / "prefix" / "conda-meta").mkdir(parents=True)
+    (folder / "prefix" / "half-built").write_text("")
+    own = lab_module.build_lab(root, [name])
+    assert own.prefix(name) == folder / "prefix"
+    assert not (folder / "prefix" / "half-built").exists()
+    stamp = json.loads((folder / "built.json").read_text())["stamp"]
+    assert stamp == lab_module._full_stamp(root, name)
     with pytest.raises(UnicodeDecodeError):
-        _six_record(lab, name).read_text(encoding="utf-8")
+        _six_record(own, name).read_text(encoding="utf-8")
+
+
+def test_a_changed_definition_builds_beside_the_old_one(
+    lab: Any, lab_module: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each definition of a scenario (and each channel build) has a folder of its own."""
+    name = "clean"
+    folder = lab_module.scenario_folder(lab.root, name)
+    assert lab.prefix(name) == folder / "prefix"
+    assert folder.parent == lab.root / "scenarios" / name
+    assert len(folder.name) == 8
+    real = lab_module.scenario_stamp
+    monkeypatch.setattr(lab_module, "scenario_stamp", lambda n: real(n) + "-edited")
+    assert lab_module.scenario_folder(lab.root, name).parent == folder.parent
+    assert lab_module.scenario_folder(lab.root, name) != folder
+
+
+#: One test run's lab build, in a process of its own: load the lab definition at
+#: argv[1], wait for the file argv[4] (so that every builder starts at once), build
+#: scenario argv[3] in root argv[2], and say what it got (its folder, the stamp the
+#: folder must carry, and the folder's tree hash at the moment it was handed out).
+_BUILDER = """
+import importlib.util, json, os, sys, time
+from pathlib import Path
+
+lab_py, root, name, go, tests = sys.argv[1:]
+spec = importlib.util.spec_from_file_location("lab_definition", lab_py)
+lab = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = lab
+spec.loader.exec_module(lab)
+sys.path.insert(0, tests)
+from conftest import hash_tree
+
+while not os.path.exists(go):
+    time.sleep(0.01)
+built = lab.build_lab(Path(root), [name])
+folder = built.prefix(name).parent
+print(json.dumps({"folder": str(folder), "stamp": lab._full_stamp(built.root, name),
+                  "hash": hash_tree(folder)}))
+"""
+
+
+def test_concurrent_builds_share_one_root_safely(
+    lab: Any, lab_module: ModuleType, tmp_path: Path, tree_hash: Callable[[Path], str]
+) -> None:
+    """Three test runs build a scenario in one lab root at the same time: two of the
+    same checkout and one of a checkout whose ``clean`` scenario differs.  None fails,
+    the channel is not built again, each gets a complete prefix of its own definition,
+    and nobody's build writes into what another was handed.  (The root starts with a
+    copy of the lab's channel: building one takes half a minute, under the same lock.)"""
+    definitions = {}
+    for checkout in ("a", "b"):
+        copy = tmp_path / f"checkout-{checkout}" / "lab"
+        shutil.copytree(lab_module.LAB_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        definitions[checkout] = copy / "lab.py"
+    edited = definitions["b"].parent / "scenarios" / "clean" / "scenario.toml"
+    edited.write_text(edited.read_text() + "# checkout b's definition\n")
+    root = tmp_path / "root"
+    lab_module.share_channel(lab.root, root)
+    channel_built = json.loads((root / "channel.json").read_text())["built"]
+    go = tmp_path / "go"
+    tests = str(Path(__file__).resolve().parent.parent)
+    runs = {}
+    for run in ("a1", "a2", "b1"):
+        argv = [str(definitions[run[0]]), str(root), "clean", str(go), tests]
+        runs[run] = subprocess.Popen(
+            [sys.executable, "-c", _BUILDER, *argv],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+    go.touch()
+    got = {}
+    for run, proc in runs.items():
+        out, err = proc.communicate(timeout=900)
+        assert proc.returncode == 0, f"{run}: {err}"
+        got[run] = json.loads(out)
+
+    assert got["a1"] == got["a2"], "one checkout's two runs get the same build"
+    assert got["a1"]["folder"] != got["b1"]["folder"]
+    assert got["a1"]["stamp"] != got["b1"]["stamp"]
+    # every build is of the channel the root started with: none was rebuilt
+    assert {r["stamp"].rsplit("-", 1)[1] for r in got.values()} == {str(channel_built)}
+    assert json.loads((root / "channel.json").read_text())["built"] == channel_built
+    for run, result in got.items():
+        folder = Path(result["folder"])
+        assert json.loads((folder / "built.json").read_text())["stamp"] == result["stamp"], run
+        assert tree_hash(folder) == result["hash"], f"{run}'s folder was written after"
+        proc = subprocess.run(
+            [str(folder / "prefix" / "bin" / "python"), "-c",
+             "import attr, requests; print(requests.__version__)"],
+            env=lab_module.pip_env(folder / "home"), capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert (proc.returncode, proc.stdout) == (0, "2.32.3\n"), proc.stderr
 
 
 # --------------------------------------------------------------------------- scenarios

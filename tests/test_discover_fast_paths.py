@@ -1,4 +1,4 @@
-"""Fast paths give what the plain way gives (the rest is in test_cache.py)."""
+"""Fast paths give what the plain way gives (the rest is in test_discover_cache.py)."""
 
 from __future__ import annotations
 
