@@ -275,12 +275,12 @@ def find_conda(
 
 
 def _artifacts(found: Sequence[Candidate]) -> Iterator[Artifact]:
-    from .resolve import LazyCandidates, _artifact_of
+    from .resolve import Artifact, LazyCandidates
 
     if isinstance(found, LazyCandidates):
         yield from found.artifacts
     else:
-        yield from (_artifact_of(c) for c in found)
+        yield from (Artifact.of(c) for c in found)
 
 
 class KeepLocalProjects:
@@ -294,9 +294,9 @@ class KeepLocalProjects:
 
     @property
     def where(self) -> str:
-        from .resolve import _where
+        from .resolve import where
 
-        return _where(self.source)
+        return where(self.source)
 
     def candidates(self, name: NormalizedName) -> Sequence[Candidate]:
         from .resolve import LazyCandidates
@@ -313,15 +313,15 @@ def local_project(dist: InstalledDist | None) -> bool:
 
 
 def _places(source: CandidateSource) -> list[str]:
-    from .resolve import ChainSource, _where
+    from .resolve import ChainSource, where
 
     inner = getattr(source, "source", None)
     if inner is not None and not isinstance(source, ChainSource):
         return _places(inner)
     if isinstance(source, ChainSource):
         return [p for s in source.sources for p in _places(s)]
-    where = _where(source)
-    return [] if where == "installed" else [where]
+    place = where(source)
+    return [] if place == "installed" else [place]
 
 
 class Locator:

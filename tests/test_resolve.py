@@ -1068,9 +1068,9 @@ def test_index_source_sends_credentials_and_never_shows_them(serve: Any, tmp_pat
     ],
 )
 def test_urls_are_shown_without_credentials(url: str, shown: str) -> None:
-    from reconcile.resolve import _redact
+    from reconcile.urls import redact_url
 
-    assert _redact(url) == shown
+    assert redact_url(url) == shown
 
 
 def test_index_with_a_token_path_is_fetched_with_it_and_shown_without(
