@@ -996,6 +996,25 @@ def test_index_source_falls_back_to_the_cache_when_offline(serve: Any, tmp_path:
     assert str(info.value).startswith(f"cannot read {index.url}app/: ")
 
 
+def test_index_cache_is_kept_in_reconciles_cache_folder(
+    serve: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The HTTP cache goes where the parse cache goes: $RECONCILE_CACHE_DIR."""
+    index = serve(IndexServer(_projects()))
+    monkeypatch.setenv("RECONCILE_CACHE_DIR", str(tmp_path / "rc"))
+    graph = _graph(tmp_path / "env")
+
+    def run() -> dict[NormalizedName, Candidate]:
+        source = default_source(graph, index_url=index.url)  # as plan and export make it
+        return resolve(reqs("app<2.1"), fixed={}, source=source, python=python())
+
+    first = run()
+    assert [p for p in (tmp_path / "rc" / "http").rglob("*") if p.is_file()]
+    assert not (tmp_path / "home" / ".cache" / "reconcile").exists()
+    index.stop()
+    assert run() == first  # read back from there with the index gone
+
+
 def test_index_source_skips_files_whose_metadata_names_another_version(
     serve: Any, tmp_path: Path
 ) -> None:

@@ -54,6 +54,7 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
+from ..cachedir import cache_dir
 from ..models import CondaPath, CondaRecord, InstalledDist, ReadProblem
 
 __all__ = ["ParseCache", "cache_dir"]
@@ -82,18 +83,6 @@ _RACY_NS = 2_000_000_000
 #: Cache files of prefixes not audited for this long are removed.
 _DAY_NS = 24 * 3600 * 10**9
 _STALE_NS = 30 * _DAY_NS
-
-
-def cache_dir() -> Path | None:
-    """The user cache folder for reconcile, or None when there is no home."""
-    configured = os.environ.get("RECONCILE_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg and os.path.isabs(xdg):
-        return Path(xdg) / "reconcile"
-    home = os.path.expanduser("~")
-    return None if home == "~" else Path(home) / ".cache" / "reconcile"
 
 
 def _code_key() -> tuple[Any, ...]:

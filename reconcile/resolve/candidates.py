@@ -21,7 +21,7 @@ from packaging.version import Version
 from ..urls import redact_url
 from .artifacts import _local_entry
 from .errors import SourceUnavailable
-from .index import PYPI_SIMPLE, IndexSource, _user_cache_dir
+from .index import PYPI_SIMPLE, IndexSource
 from .values import Artifact, Candidate, CandidateSource, LazyCandidates, Loader, where
 
 if TYPE_CHECKING:
@@ -155,6 +155,14 @@ class ChainSource:
             lazy = found if isinstance(found, LazyCandidates) else LazyCandidates.of(found)
             entries.extend(lazy.entries())
         return LazyCandidates(entries)
+
+
+def _user_cache_dir() -> Path:
+    if _SYSTEM == "darwin":
+        return Path.home() / "Library" / "Caches"
+    if _SYSTEM == "win32":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -24,6 +23,7 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
+from ..cachedir import cache_dir as reconcile_cache_dir
 from ..urls import redact_url, without_userinfo
 from .artifacts import (
     _R_META,
@@ -37,8 +37,6 @@ from .values import Artifact, Candidate, LazyCandidates, Loader
 
 __all__ = ["PYPI_SIMPLE", "IndexSource"]
 
-# A plain str: mypy would otherwise drop the other platforms' branches as unreachable.
-_SYSTEM: str = sys.platform
 PYPI_SIMPLE = "https://pypi.org/simple/"
 
 _PAGE_ACCEPT = (
@@ -46,14 +44,6 @@ _PAGE_ACCEPT = (
     "application/vnd.pypi.simple.v1+html; q=0.2, text/html; q=0.01"
 )
 _JSON_TYPE = "application/vnd.pypi.simple.v1+json"
-
-
-def _user_cache_dir() -> Path:
-    if _SYSTEM == "darwin":
-        return Path.home() / "Library" / "Caches"
-    if _SYSTEM == "win32":
-        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,8 +355,10 @@ class IndexSource:
     from the PEP 658 ``<file>.metadata`` file when the index offers one
     (``data-core-metadata`` / ``core-metadata``, PEP 714), else from the
     downloaded wheel (or static sdist), read lazily, only for the versions the
-    resolver tries.  Responses are cached in ``cache_dir`` (default
-    ``~/.cache/reconcile/http``).  Credentials in ``url`` are sent as basic
+    resolver tries.  Responses are cached in ``cache_dir``; by default in
+    ``http/`` of reconcile's cache folder (:func:`reconcile.cachedir.cache_dir`:
+    ``$RECONCILE_CACHE_DIR``, else the user's), and not at all when there is
+    none.  Credentials in ``url`` are sent as basic
     auth to that host only and stripped from every origin, URL and message.
     """
 
@@ -389,9 +381,11 @@ class IndexSource:
             auth[host] = "Basic " + base64.b64encode(token.encode()).decode("ascii")
         self.url = redact_url(url).rstrip("/") + "/"  # shown
         self._base = without_userinfo(url).rstrip("/") + "/"  # fetched (auth is a header)
-        self.cache_dir = (
-            Path(cache_dir) if cache_dir is not None else _user_cache_dir() / "reconcile" / "http"
-        )
+        if cache_dir is None:
+            folder = reconcile_cache_dir()
+            self.cache_dir = folder / "http" if folder is not None else None
+        else:
+            self.cache_dir = Path(cache_dir)
         self._http = _Http(self.cache_dir, timeout=timeout, auth=auth)
         self._pages: dict[NormalizedName, LazyCandidates] = {}
 
