@@ -36,6 +36,7 @@ __all__ = [
     "Finding",
     "HistoryRevision",
     "InstalledDist",
+    "PipSettings",
     "PrefixState",
     "PythonInfo",
     "ReadProblem",
@@ -379,6 +380,18 @@ class EnvManager:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class PipSettings:
+    """The env's own pip configuration file (pip's "site" file,
+    ``PREFIX/pip.conf``), raw: every key of its ``[global]`` then
+    ``[install]`` section, ``_`` spelled ``-``, unknown keys too, in file
+    order (a later pair wins).  :func:`reconcile.resolve.pip_config.pip_config`
+    layers it with the user's configuration."""
+
+    source: str  # prefix-relative path of the file
+    values: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class PrefixState:
     """Everything discovery read from one prefix, and nothing more."""
 
@@ -395,6 +408,7 @@ class PrefixState:
     problems: tuple[ReadProblem, ...] = ()
     manager: EnvManager | None = None  # pixi, when conda-meta/pixi says so
     pins: tuple[str, ...] = ()  # conda-meta/pinned, one MatchSpec each (see reconcile.pins)
+    pip_conf: PipSettings | None = None  # PREFIX/pip.conf, when there is a readable one
 
 
 # --------------------------------------------------------------------------

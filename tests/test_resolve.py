@@ -684,17 +684,6 @@ def test_default_source_online_honours_pip_configuration(
     assert urls() == []
 
 
-def test_default_source_online_reads_the_envs_own_pip_conf(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.delenv("PIP_CONFIG_FILE")
-    (tmp_path / "pip.conf").write_text("[global]\nindex-url = https://site.example.invalid/s\n")
-    source = default_source(_graph(tmp_path), offline=False)
-    assert isinstance(source, ChainSource)
-    found = [s.url for s in source.sources if isinstance(s, IndexSource)]
-    assert found == ["https://site.example.invalid/s/"]
-
-
 # ---------------------------------------------------------------------------
 # a simple index on the loopback interface
 

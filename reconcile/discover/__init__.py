@@ -18,12 +18,14 @@ from ..models import (
     Depth,
     FileCheck,
     HistoryRevision,
+    PipSettings,
     PrefixState,
     ReadProblem,
     Severity,
     SitePackages,
 )
 from ..pins import PINNED, parse_pinned
+from ..pipconf import SITE_CONFIG, parse_pip_conf
 from ._cache import ParseCache
 from ._conda_meta import read_conda_meta
 from ._dists import read_site_packages
@@ -43,7 +45,8 @@ def discover(
     home: Path | str | None = None,
     cache: bool = False,
 ) -> PrefixState:
-    """Read everything an audit needs from ``prefix``.
+    """Read everything an audit needs from ``prefix``, and the env's own
+    ``pip.conf``, which plan and export need.
 
     ``home`` is the user's home folder, for the user site; by default the
     ``HOME`` of this process (tests point it elsewhere).  With ``cache``,
@@ -133,7 +136,22 @@ def discover(
         problems=tuple(problems),
         manager=read_manager(base) if has_meta else None,
         pins=pins,
+        pip_conf=_read_pip_conf(base),
     )
+
+
+def _read_pip_conf(base: str) -> PipSettings | None:
+    """The env's own pip configuration (pip's site file), which ``pip
+    install`` run in the env reads.  A file that cannot be read or parsed
+    counts as absent, as it always has for reconcile (pip itself would stop
+    with an error)."""
+    try:
+        with open(os.path.join(base, SITE_CONFIG), "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    values = parse_pip_conf(data)
+    return None if values is None else PipSettings(source=SITE_CONFIG, values=values)
 
 
 def _read_pins(base: str) -> tuple[tuple[str, ...], list[ReadProblem]]:

@@ -2,16 +2,14 @@
 env, folders of wheels and sdists (pip's ``--find-links``, pip's wheel
 cache), several sources chained as one, and :func:`default_source`, the
 chain the CLI's options describe (with pip's configuration, read as ``pip
-install`` in the env would read it).
+install`` in the env would read it: :mod:`.pip_config`).
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +20,7 @@ from ..urls import redact_url
 from .artifacts import _local_entry
 from .errors import SourceUnavailable
 from .index import PYPI_SIMPLE, IndexSource
+from .pip_config import pip_cache_dir, pip_config
 from .values import Artifact, Candidate, CandidateSource, LazyCandidates, Loader, where
 
 if TYPE_CHECKING:
@@ -29,9 +28,6 @@ if TYPE_CHECKING:
     from ..models import InstalledDist
 
 __all__ = ["ChainSource", "FindLinksSource", "InstalledSource", "default_source"]
-
-# A plain str: mypy would otherwise drop the other platforms' branches as unreachable.
-_SYSTEM: str = sys.platform
 
 
 class InstalledSource:
@@ -157,101 +153,6 @@ class ChainSource:
         return LazyCandidates(entries)
 
 
-def _user_cache_dir() -> Path:
-    if _SYSTEM == "darwin":
-        return Path.home() / "Library" / "Caches"
-    if _SYSTEM == "win32":
-        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class _PipConfig:
-    index_url: str | None = None
-    extra_index_urls: tuple[str, ...] = ()
-    no_index: bool = False
-    cache_dir: str | None = None
-    no_cache: bool = False
-
-
-def _pip_config_files(prefix: Path | None) -> list[Path]:
-    """pip's configuration files, lowest precedence first (pip's order:
-    global, user, site = the target env's ``pip.conf``, then
-    ``PIP_CONFIG_FILE``, which also switches the user files off)."""
-    env_file = os.environ.get("PIP_CONFIG_FILE")
-    if env_file == os.devnull:
-        return []
-    home = Path.home()
-    basename = "pip.ini" if _SYSTEM == "win32" else "pip.conf"
-    if _SYSTEM == "win32":
-        program_data = os.environ.get("PROGRAMDATA", r"C:\ProgramData")
-        global_files = [Path(program_data, "pip", basename)]
-        user_files = [
-            home / "pip" / basename,
-            Path(os.environ.get("APPDATA") or home / "AppData" / "Roaming", "pip", basename),
-        ]
-    else:
-        xdg_dirs = (os.environ.get("XDG_CONFIG_DIRS") or "/etc/xdg").split(os.pathsep)
-        global_files = [Path(d, "pip", basename) for d in reversed(xdg_dirs) if d]
-        global_files.append(Path("/etc", basename))
-        config_home = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
-        user_files = [home / ".pip" / basename, config_home / "pip" / basename]
-        if _SYSTEM == "darwin":
-            user_files.append(home / "Library" / "Application Support" / "pip" / basename)
-    files = list(global_files)
-    if not (env_file and os.path.exists(env_file)):
-        files += user_files
-    if prefix is not None:
-        files.append(prefix / basename)
-    if env_file:
-        files.append(Path(env_file))
-    return files
-
-
-def _pip_config(prefix: Path | None) -> _PipConfig:
-    """What ``pip install`` in the target env would use for its index and
-    cache: config files (``[global]``, then ``[install]``), then ``PIP_*``
-    environment variables."""
-    import configparser
-
-    values: dict[str, str] = {}
-    for path in _pip_config_files(prefix):
-        parser = configparser.RawConfigParser()
-        try:
-            parser.read(path, encoding="utf-8")
-        except (configparser.Error, OSError, UnicodeError):
-            continue
-        for section in ("global", "install"):
-            if parser.has_section(section):
-                for key, value in parser.items(section):
-                    values[key.replace("_", "-")] = value
-    for key in ("index-url", "extra-index-url", "no-index", "cache-dir", "no-cache-dir"):
-        env = os.environ.get("PIP_" + key.upper().replace("-", "_"))
-        if env is not None:
-            values[key] = env
-
-    def flag(key: str) -> bool:
-        return values.get(key, "").strip().lower() in ("1", "true", "yes", "on")
-
-    return _PipConfig(
-        index_url=values.get("index-url", "").strip() or None,
-        extra_index_urls=tuple(values.get("extra-index-url", "").split()),
-        no_index=flag("no-index"),
-        cache_dir=values.get("cache-dir", "").strip() or None,
-        no_cache=flag("no-cache-dir"),
-    )
-
-
-def _pip_cache_dir(config: _PipConfig) -> Path | None:
-    if config.no_cache:
-        return None
-    if config.cache_dir:
-        return Path(os.path.expandvars(config.cache_dir)).expanduser()
-    if _SYSTEM == "win32":
-        return _user_cache_dir() / "pip" / "Cache"
-    return _user_cache_dir() / "pip"
-
-
 def default_source(
     graph: Graph,
     *,
@@ -272,9 +173,10 @@ def default_source(
        when not ``offline``, ``PIP_INDEX_URL`` / pip's ``index-url`` setting
        (default PyPI) plus any ``extra-index-url``, unless pip is configured
        with ``no-index``.  pip's configuration is read as ``pip install`` in
-       the env would read it, the env's own ``pip.conf`` included.
+       the env would read it (:mod:`.pip_config`): the user's files and
+       ``PIP_*`` variables around the env's own ``pip.conf``, which discovery
+       read (``graph.state.pip_conf``); this function never reads the prefix.
     """
-    prefix = getattr(getattr(graph, "state", None), "prefix", None)
     sources: list[CandidateSource] = [InstalledSource(graph)]
     links = list(find_links)
     if links:
@@ -282,9 +184,9 @@ def default_source(
     if index_url is not None:
         sources.append(IndexSource(index_url))
         return ChainSource(*sources)
-    config = _pip_config(prefix if isinstance(prefix, Path) else None)
+    config = pip_config(graph.state.pip_conf)
     if offline:
-        cache = _pip_cache_dir(config)
+        cache = pip_cache_dir(config)
         if cache is not None:
             sources.append(
                 FindLinksSource(
