@@ -821,9 +821,10 @@ def resolver_repair(
                 prefer=dict(request.prefer),
             )
         except ResolutionFailed as exc:
-            # The plan's advice about its own --strategy does not apply here.
-            advice = [s for s in exc.suggestions if "--strategy" not in s]
-            raise ExportImpossible(exc.explanations, advice) from exc
+            from .advice import resolution_advice
+
+            # No move_conda: export keeps conda's packages, it has no strategy.
+            raise ExportImpossible(exc.explanations, resolution_advice(exc)) from exc
         return {name: c.version for name, c in result.items() if name not in fixed}
 
     return run

@@ -47,10 +47,19 @@ from .safety import conda_runtime
 
 if TYPE_CHECKING:
     from .conda_pins import CondaPin
-    from .resolve import CandidateSource, Fixed
+    from .resolve import CandidateSource, Fixed, ResolutionFailed
     from .sources import Locator
 
-__all__ = ["CONSTRAINTS", "INDEX_URL", "STRATEGIES", "Plan", "Step", "make_plan", "rebuild_plan"]
+__all__ = [
+    "CONSTRAINTS",
+    "INDEX_URL",
+    "STRATEGIES",
+    "Plan",
+    "Step",
+    "make_plan",
+    "rebuild_plan",
+    "resolver_advice",
+]
 
 STRATEGIES = ("prefer-conda", "prefer-pip", "rebuild")
 
@@ -550,7 +559,7 @@ def make_plan(
             result = resolve(requirements, fixed=fixed, source=source, python=graph.python,
                              reporter=reporter, prefer=prefer)  # fmt: skip
         except ResolutionFailed as exc:
-            explanations, suggestions = exc.explanations, exc.suggestions
+            explanations, suggestions = exc.explanations, resolver_advice(exc)
         else:
             pins = {name: c.version for name, c in result.items() if name not in fixed}
             # Local files the resolver chose (pip's wheel cache, a find-links
@@ -607,6 +616,20 @@ def make_plan(
         findings=tuple(findings),
         index_url=index_url,
     )
+
+
+def resolver_advice(failure: ResolutionFailed) -> tuple[str, ...]:
+    """What the user can do when pip's side cannot fit conda's
+    (:mod:`reconcile.advice`), with the plan's own way out: the prefer-pip
+    strategy lets pip move conda's packages."""
+    from .advice import resolution_advice
+
+    return resolution_advice(failure, move_conda=_prefer_pip)
+
+
+def _prefer_pip(name: str, version: Version | None) -> str:
+    shown = name if version is None else f"{name} {version}"
+    return f"use --strategy prefer-pip to let pip move conda's {shown}"
 
 
 def _safe_steps(

@@ -8,7 +8,8 @@ Each module one job:
 - :mod:`.values`: the values the provider and the sources exchange
   (:class:`Fixed`, :class:`Candidate`, :class:`Artifact`,
   :class:`LazyCandidates`, the :class:`CandidateSource` protocol);
-- :mod:`.errors`: :class:`SourceUnavailable` and :class:`ResolutionFailed`;
+- :mod:`.errors`: :class:`SourceUnavailable`, and :class:`ResolutionFailed`
+  with its causes as data (:class:`Cause`, :class:`Conflict`);
 - :mod:`.candidates`: what is installed (:class:`InstalledSource`), folders
   of wheels and sdists (:class:`FindLinksSource`: pip's ``--find-links``,
   pip's wheel cache), :class:`ChainSource`, and :func:`default_source`,
@@ -19,6 +20,8 @@ Each module one job:
   downloaded, with responses cached on disk;
 - :mod:`.artifacts`: a wheel's or an sdist's metadata, read from the file,
   never by building;
+- :mod:`.pip_config`: what ``pip install`` in the env would use for its
+  index and cache (the user's pip configuration around the env's own);
 - :mod:`.tags`: the wheel tags the target env accepts (:func:`target_tags`).
 
 Only plan, export and fix import this package; the audit never does.
@@ -27,7 +30,7 @@ Only plan, export and fix import this package; the audit never does.
 from __future__ import annotations
 
 from .candidates import ChainSource, FindLinksSource, InstalledSource, default_source
-from .errors import ResolutionFailed, SourceUnavailable
+from .errors import Cause, Conflict, ResolutionFailed, SourceUnavailable
 from .index import PYPI_SIMPLE, IndexSource
 from .provider import ReconcileProvider, resolve, verbose_reporter
 from .tags import target_tags
@@ -38,7 +41,9 @@ __all__ = [
     "Artifact",
     "Candidate",
     "CandidateSource",
+    "Cause",
     "ChainSource",
+    "Conflict",
     "FindLinksSource",
     "Fixed",
     "IndexSource",

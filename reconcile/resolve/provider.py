@@ -22,8 +22,10 @@ plus a way to read the metadata on first use.  The provider uses that to read
 the metadata only of the versions the resolver actually tries.
 
 When no consistent set exists :func:`resolve` raises
-:class:`~reconcile.resolve.errors.ResolutionFailed` with pip-style
-explanations ("Cannot make X and Y agree: ...").
+:class:`~reconcile.resolve.errors.ResolutionFailed` with the causes as data
+(each requirement, who asked for it, what conda provides of it) and
+pip-style explanations ("Cannot make X and Y agree: ..."); what the user can
+do is for plan and export to say (:mod:`reconcile.advice`).
 
 One job, which is why the file is long: the provider's six methods, the
 per-version bookkeeping they share, and the explanation of a failure from
@@ -56,7 +58,7 @@ from resolvelib import AbstractProvider, BaseReporter
 
 from ..urls import redact_url
 from .artifacts import _R_META, _R_MISMATCH, _R_PYTHON, _R_YANKED, _SDIST_SUFFIXES, _local_entry
-from .errors import ResolutionFailed
+from .errors import Cause, Conflict, ResolutionFailed, requirement_text
 from .tags import target_tags
 from .values import Artifact, Candidate, CandidateSource, Fixed, LazyCandidates, Loader, where
 
@@ -95,15 +97,6 @@ def _is_pin(req: Requirement) -> bool:
 
 def _url_base(url: str) -> str:
     return redact_url(url.partition("#")[0])
-
-
-def _req_text(req: Requirement) -> str:
-    """A requirement as messages show it: name, extras and specifier or URL
-    (its marker held for the env, or it would not be here)."""
-    text = req.name
-    if req.extras:
-        text += f"[{','.join(sorted(req.extras))}]"
-    return f"{text} @ {redact_url(req.url)}" if req.url else f"{text}{req.specifier}"
 
 
 def _marker_true(marker: Marker | None, env: Mapping[str, str], extra: str = "") -> bool:
@@ -475,56 +468,36 @@ class ReconcileProvider(AbstractProvider[Requirement, Candidate, str]):
 
     # -- explanations ---------------------------------------------------------
 
-    def explain(self, causes: Iterable[Information]) -> tuple[list[str], list[str]]:
-        """pip-style lines for ``ResolutionImpossible.causes``, and what the
-        user can do."""
-        groups: dict[NormalizedName, list[tuple[Requirement, Candidate | None]]] = {}
+    def explain(self, causes: Iterable[Information]) -> ResolutionFailed:
+        """``ResolutionImpossible.causes`` as data: each requirement once,
+        with conda's version of its name when conda pins it, and how they
+        clash (:class:`~reconcile.resolve.errors.Conflict`, one per line)."""
+        groups: dict[NormalizedName, list[Cause]] = {}
         for info in causes:
-            pair = (info.requirement, info.parent)
-            group = groups.setdefault(canonicalize_name(info.requirement.name), [])
-            if pair not in group:
-                group.append(pair)
-        lines: list[str] = []
-        hints: list[str] = []
-        for name, infos in groups.items():
+            name = canonicalize_name(info.requirement.name)
+            cause = Cause(requirement=info.requirement, parent=info.parent,
+                          conda=self.fixed.get(name))  # fmt: skip
+            group = groups.setdefault(name, [])
+            if cause not in group:
+                group.append(cause)
+        conflicts: list[Conflict] = []
+        for name, group in groups.items():
             if name in self.fixed:
-                self._explain_fixed(name, infos, lines, hints)
+                conflicts += self._explain_fixed(name, group)
             else:
-                self._explain_free(name, infos, lines, hints)
-        return _unique(lines), _unique(hints)
+                conflicts += self._explain_free(name, group)
+        every = [c for group in groups.values() for c in group]
+        return ResolutionFailed(causes=every, conflicts=conflicts)
 
-    def _explain_fixed(
-        self,
-        name: NormalizedName,
-        infos: list[tuple[Requirement, Candidate | None]],
-        lines: list[str],
-        hints: list[str],
-    ) -> None:
+    def _explain_fixed(self, name: NormalizedName, causes: list[Cause]) -> list[Conflict]:
+        """A conda package: each requirement its one version does not meet."""
         fixed = self._fixed_candidate(name, frozenset())
-        clashes = [(r, p) for r, p in infos if not self.is_satisfied_by(r, fixed)] or infos
-        for req, parent in clashes:
-            lines.append(
-                f"Cannot make {_party(parent)} and {name} agree: {_statement(req, parent)}; "
-                f"{name} {fixed.version} is provided by {fixed.origin}"
-            )
-            _hint_loosen(req, parent, hints)
-            if parent is not None and not parent.fixed:
-                hints.append(
-                    f"install {parent.name} with conda instead (conda install {parent.name}), "
-                    f"so that conda chooses {parent.name} and {name} together"
-                )
-        for _req, parent in clashes:
-            if parent is not None and parent.fixed:
-                hints.append(f"use --strategy prefer-pip to let pip move conda's {parent.name}")
-        hints.append(f"use --strategy prefer-pip to let pip move conda's {name} {fixed.version}")
+        clashes = [c for c in causes if not self.is_satisfied_by(c.requirement, fixed)] or causes
+        return [Conflict(name=name, kind="conda", causes=(c,)) for c in clashes]
 
-    def _explain_free(
-        self,
-        name: NormalizedName,
-        infos: list[tuple[Requirement, Candidate | None]],
-        lines: list[str],
-        hints: list[str],
-    ) -> None:
+    def _explain_free(self, name: NormalizedName, causes: list[Cause]) -> list[Conflict]:
+        """A pip package: the requirements no version meets alone, then the
+        pairs no version meets together, else all of them as one."""
         releases = self._versions(name)
         usable = [r.version for r in releases if not isinstance(r.result, str)]
 
@@ -538,38 +511,18 @@ class ReconcileProvider(AbstractProvider[Requirement, Candidate, str]):
                 )
             return req.specifier.contains(version, prereleases=True)
 
-        alone = [(r, p) for r, p in infos if not any(accepts(r, v) for v in usable)]
-        rest = [i for i in infos if i not in alone]
-        pairs = [
-            (a, b)
-            for a, b in combinations(rest, 2)
-            if not any(accepts(a[0], v) and accepts(b[0], v) for v in usable)
-        ]
-        for req, parent in alone:
-            lines.append(
-                f"No version of {name} satisfies {_from(req, parent)} ({self._offer(name)})"
-            )
-            _hint_loosen(req, parent, hints)
-        for (ra, pa), (rb, pb) in pairs:
-            lines.append(
-                f"Cannot make {_party(pa)} and {_party(pb)} agree: "
-                f"{_statement(ra, pa)}; {_statement(rb, pb)}"
-            )
-            for req, parent in ((ra, pa), (rb, pb)):
-                _hint_loosen(req, parent, hints)
-        if not alone and not pairs:
-            together = ", ".join(_from(r, p) for r, p in infos)
-            lines.append(f"No version of {name} satisfies {together} ({self._offer(name)})")
-            for req, parent in infos:
-                _hint_loosen(req, parent, hints)
-        for _req, parent in infos:
-            if parent is not None and parent.fixed:
-                hints.append(f"use --strategy prefer-pip to let pip move conda's {parent.name}")
-            elif parent is not None:
-                hints.append(
-                    f"install {parent.name} with conda instead (conda install {parent.name})"
-                )
-        hints.append(f"install {name} with conda instead (conda install {name})")
+        def fits(*some: Cause) -> bool:
+            return any(all(accepts(c.requirement, v) for c in some) for v in usable)
+
+        alone = [c for c in causes if not fits(c)]
+        rest = [c for c in causes if c not in alone]
+        pairs = [(a, b) for a, b in combinations(rest, 2) if not fits(a, b)]
+        offer = self._offer(name)
+        out = [Conflict(name=name, kind="none", causes=(c,), offer=offer) for c in alone]
+        out += [Conflict(name=name, kind="disagree", causes=pair) for pair in pairs]
+        if not out:
+            out = [Conflict(name=name, kind="none", causes=tuple(causes), offer=offer)]
+        return out
 
     def _offer(self, name: NormalizedName) -> str:
         """``available: 1.0, 2.0; excluded by Requires-Python: 3.0``."""
@@ -592,37 +545,8 @@ class ReconcileProvider(AbstractProvider[Requirement, Candidate, str]):
         return "; ".join(parts)
 
 
-def _party(parent: Candidate | None) -> str:
-    return "the request" if parent is None else parent.name
-
-
-def _statement(req: Requirement, parent: Candidate | None) -> str:
-    if parent is None:
-        return f"the request asks for {_req_text(req)}"
-    return f"{parent.label} depends on {_req_text(req)}"
-
-
-def _from(req: Requirement, parent: Candidate | None) -> str:
-    return _req_text(req) if parent is None else f"{_req_text(req)} (from {parent.label})"
-
-
-def _hint_loosen(req: Requirement, parent: Candidate | None, hints: list[str]) -> None:
-    if parent is None:
-        hints.append(f"loosen the requirement {_req_text(req)}")
-        return
-    if parent.fixed:
-        return  # conda's metadata: see the prefer-pip hint
-    head = f"loosen {parent.name}'s requirement on {canonicalize_name(req.name)} "
-    if not any(h.startswith(head) for h in hints):  # once, for the first version tried
-        hints.append(f"{head}({parent.label} asks for {_req_text(req)})")
-
-
 def _first(item: tuple[tuple[bool, int, int], Artifact, Loader]) -> tuple[bool, int, int]:
     return item[0]
-
-
-def _unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))
 
 
 def resolve(
@@ -644,7 +568,7 @@ def resolve(
     ``fixed=True``.
 
     :raises ResolutionFailed: when no consistent set exists (or the search
-        gives up), with pip-style explanations and suggestions.
+        gives up), with its causes as data and pip-style explanations.
     :raises SourceUnavailable: when a source cannot be read.
     """
     from resolvelib import ResolutionImpossible, ResolutionTooDeep, Resolver
@@ -658,13 +582,9 @@ def resolve(
     try:
         result = resolver.resolve(roots, max_rounds=_MAX_ROUNDS)
     except ResolutionImpossible as exc:
-        lines, hints = provider.explain(exc.causes)
-        raise ResolutionFailed(lines, hints) from None
+        raise provider.explain(exc.causes) from None
     except ResolutionTooDeep as exc:
-        raise ResolutionFailed(
-            (f"gave up after {exc.round_count} rounds of backtracking",),
-            ("pin the packages you care about (name==version) to narrow the search",),
-        ) from None
+        raise ResolutionFailed(rounds=exc.round_count) from None
     out: dict[NormalizedName, Candidate] = {}
     extras: dict[NormalizedName, set[NormalizedName]] = defaultdict(set)
     for identifier, cand in result.mapping.items():
@@ -692,13 +612,13 @@ class _VerboseReporter(BaseReporter[Requirement, Candidate, str]):
 
     def adding_requirement(self, requirement: Requirement, parent: Candidate | None) -> None:
         via = f"from {parent.label}" if parent is not None else "requested"
-        self.write(f"resolver: need {_req_text(requirement)} ({via})")
+        self.write(f"resolver: need {requirement_text(requirement)} ({via})")
 
     def pinning(self, candidate: Candidate) -> None:
         self.write(f"resolver: pin {candidate.label} [{candidate.origin}]")
 
     def resolving_conflicts(self, causes: Iterable[Information]) -> None:
-        shown = ", ".join(_from(c.requirement, c.parent) for c in causes)
+        shown = ", ".join(Cause(requirement=c.requirement, parent=c.parent).shown for c in causes)
         self.write(f"resolver: conflict on {shown}; backtracking")
 
     def rejecting_candidate(
