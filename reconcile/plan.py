@@ -559,7 +559,7 @@ def make_plan(
             result = resolve(requirements, fixed=fixed, source=source, python=graph.python,
                              reporter=reporter, prefer=prefer)  # fmt: skip
         except ResolutionFailed as exc:
-            explanations, suggestions = exc.explanations, resolver_advice(exc)
+            explanations, suggestions = exc.explanations, resolver_advice(exc, strategy)
         else:
             pins = {name: c.version for name, c in result.items() if name not in fixed}
             # Local files the resolver chose (pip's wheel cache, a find-links
@@ -618,13 +618,13 @@ def make_plan(
     )
 
 
-def resolver_advice(failure: ResolutionFailed) -> tuple[str, ...]:
+def resolver_advice(failure: ResolutionFailed, strategy: str = "prefer-conda") -> tuple[str, ...]:
     """What the user can do when pip's side cannot fit conda's
     (:mod:`reconcile.advice`), with the plan's own way out: the prefer-pip
-    strategy lets pip move conda's packages."""
+    strategy lets pip move conda's packages (not offered to a prefer-pip plan)."""
     from .advice import resolution_advice
 
-    return resolution_advice(failure, move_conda=_prefer_pip)
+    return resolution_advice(failure, move_conda=None if strategy == "prefer-pip" else _prefer_pip)
 
 
 def _prefer_pip(name: str, version: Version | None) -> str:

@@ -68,6 +68,8 @@ def test_plan_and_export_advise_from_the_data(
 ) -> None:
     assert resolver_advice(failure) == plan
     assert resolution_advice(failure) == export
+    # a prefer-pip plan is not told to use prefer-pip
+    assert resolver_advice(failure, "prefer-pip") == export
 
 
 def test_a_parent_is_told_to_loosen_once_for_the_first_version_shown() -> None:
