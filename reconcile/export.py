@@ -72,10 +72,10 @@ from packaging.version import Version
 from . import __version__
 from .channels import channel_name, file_url_path
 from .conda_pins import conda_pins, unconstrained, valid_pin, written
-from .envfile import ARCHIVE_SUFFIXES
 from .errors import ReconcileError
 from .graph import Graph, Node, Ownership, Provenance, spec_name
 from .models import CondaRecord, InstalledDist
+from .requirements import ARCHIVE_SUFFIXES
 from .urls import redact_text, redact_url
 
 __all__ = [
