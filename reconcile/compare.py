@@ -30,10 +30,11 @@ from packaging.version import InvalidVersion, Version
 
 from ._conda import InvalidSpec, spec_matches
 from .channels import file_url_path
-from .envfile import CondaDep, EnvFile, LineProblem, PipEntry, PipKind
+from .envfile import CondaDep, EnvFile
 from .export import short_channel
 from .graph import Graph, Node, Ownership, Provenance
 from .models import CondaRecord, DirectUrl, InstalledDist
+from .requirements import LineProblem, PipEntry, PipKind
 from .urls import redact_text, redact_url
 
 __all__ = ["Comparison", "Row", "compare"]

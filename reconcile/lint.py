@@ -37,9 +37,10 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
 from ._conda import InvalidSpec, spec_matches, validate_spec
-from .envfile import CONDA_KEYS, CondaDep, EnvFile, InvalidEnvFile, PipEntry, PipKind
+from .envfile import CONDA_KEYS, CondaDep, EnvFile, InvalidEnvFile
 from .models import Finding, Severity, parse_version
 from .names import NameMap
+from .requirements import PipEntry, PipKind
 from .urls import redact_text, redact_url, url_secrets, urls_in
 
 __all__ = ["LINT", "lint", "load_for_lint"]
