@@ -265,6 +265,7 @@ def _check_clobbers(graph: Graph) -> Iterator[Finding]:
     # different owner get a list (this runs once per file of the env).
     first: dict[str, tuple[str, str]] = {}
     shared: dict[str, list[tuple[str, str]]] = {}
+    labels: dict[str, str] = {}  # owners whose name already says their side
 
     def claim(path: str, who: tuple[str, str]) -> None:
         prev = first.setdefault(path, who)
@@ -287,9 +288,13 @@ def _check_clobbers(graph: Graph) -> Iterator[Finding]:
             if node.record is not None and not intact:
                 continue  # pip wrote over conda's files: pip-overwrote-conda says so
             # A pip dist beside conda's intact copy of the same name: conda
-            # wrote last, over pip's files.  That is a clobber of its own.
+            # wrote last, over pip's files.  That is a clobber of its own, so
+            # pip's copy is an owner of its own, named with its installer
+            # ("six (pip)", which the message must not repeat).
             owner = f"{node.key} ({dist.installer or 'pip'})" if intact else node.key
             who = (owner, dist.installer or "pip")
+            if intact:
+                labels[owner] = owner
             for path in dist.record:
                 claim(path, who)
 
@@ -305,7 +310,9 @@ def _check_clobbers(graph: Graph) -> Iterator[Finding]:
         sides[owners] = tuple(side_of[o] for o in owners)
     for owners, paths in sorted(groups.items()):
         paths.sort()
-        named = [f"{o} ({side})" for o, side in zip(owners, sides[owners], strict=True)]
+        named = [
+            labels.get(o) or f"{o} ({side})" for o, side in zip(owners, sides[owners], strict=True)
+        ]
         listing = (
             f"both {named[0]} and {named[1]}"
             if len(named) == 2

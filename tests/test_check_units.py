@@ -355,3 +355,24 @@ def test_pins_are_judged_against_what_is_installed(pins, expected):
     s = PrefixState(prefix=s.prefix, depth=s.depth, python=s.python,
                     site_packages=s.site_packages, pins=pins)  # fmt: skip
     assert findings(s) == expected
+
+
+@pytest.mark.parametrize("installer", ["pip", "uv"])
+def test_a_clobber_names_each_owner_and_its_side_once(installer):
+    # conda installed six over pip's copy (conda wrote last): pip's dist-info
+    # stays beside conda's, and both list six.py.  "six (pip) (pip)" before.
+    conda_six = dist("six", "1.16.0", installer="conda")
+    pip_six = InstalledDist(
+        name=canonicalize_name("six"), raw_name="six", version=Version("1.17.0"),
+        version_text="1.17.0", path=f"{SITE}/six-1.17.0.dist-info", kind="dist-info",
+        installer=installer, record=(f"{SITE}/six.py",),
+    )  # fmt: skip
+    record = CondaRecord(
+        name="six", version="1.16.0", build="0", source="conda-meta/six-1.16.0-0.json",
+        paths=(CondaPath(f"{conda_six.path}/METADATA"), CondaPath(f"{SITE}/six.py")),
+    )  # fmt: skip
+    [clobber] = [f for f in check(build_graph(state(conda_six, pip_six, records=(record,))))
+                 if f.code == "file-clobber"]  # fmt: skip
+    assert clobber.message == (
+        f"1 file(s) claimed by both six (conda) and six ({installer}), e.g. {SITE}/six.py"
+    )
