@@ -96,7 +96,8 @@ CODES: Mapping[str, tuple[Severity, str]] = {
     ),
 }
 
-_FIRST = 5  # how many example paths a finding carries
+_FIRST = 5  # how many example paths a finding carries in "paths" (missing-file and
+# altered-file also carry every path, for `audit -v`)
 
 
 def _finding(
@@ -376,6 +377,7 @@ def _check_files(graph: Graph) -> Iterator[Finding]:
                 conda_record=record.source,
                 count=len(missing),
                 paths=missing[:_FIRST],
+                missing=missing,  # every one, for `audit -v` (conda doctor -v lists them all)
             )
         if altered:
             yield _finding(
@@ -387,6 +389,7 @@ def _check_files(graph: Graph) -> Iterator[Finding]:
                 count=len(altered),
                 paths=[a for a, _ in altered[:_FIRST]],
                 details=[d for _, d in altered[:_FIRST]],
+                altered=dict(altered),  # every one, path -> what differs, for `audit -v`
             )
 
 
