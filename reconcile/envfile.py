@@ -327,6 +327,10 @@ class EnvFile:
     channel_lines: tuple[int, ...] = ()  # one per ``channels`` item, in order
     pip_section_lines: tuple[int, ...] = ()  # the line of each ``- pip:`` item
     includes: tuple[PipInclude, ...] = ()  # every ``-r``/``-c``, nested ones too
+    #: What the file was read as: an environment.yml, or (reconcile.listfiles)
+    #: a ``conda list --explicit`` file or a pip requirements file.
+    format: str = "environment.yml"
+    platform: str | None = None  # an explicit file's ``# platform:`` header
 
     @property
     def unreadable(self) -> tuple[LineProblem, ...]:
@@ -460,11 +464,14 @@ class EnvFile:
         )
 
 
-def load_env_file(path: str | os.PathLike[str]) -> EnvFile:
+def load_env_file(path: str | os.PathLike[str], *, lists: bool = True) -> EnvFile:
     """Read and validate the environment file at ``path``.
 
-    Raises :class:`InvalidEnvFile` when it is not YAML or not a mapping, and
-    ``OSError`` when it cannot be read (the CLI reports both in one line).
+    With ``lists``, a ``conda list --explicit`` file or a pip requirements
+    file (``pip freeze``) is read too, told apart by its content
+    (:mod:`reconcile.listfiles`).  Raises :class:`InvalidEnvFile` when it is
+    none of these (not YAML, or not a mapping), and ``OSError`` when it
+    cannot be read (the CLI reports both in one line).
     """
     path = os.fspath(path)
     with open(path, "rb") as fh:
@@ -473,7 +480,17 @@ def load_env_file(path: str | os.PathLike[str]) -> EnvFile:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidEnvFile(path, f"not UTF-8 text (byte {exc.start})") from exc
-    raw = parse_env_text(text, path)
+    try:
+        raw = parse_env_text(text, path)
+    except InvalidEnvFile:
+        if not lists:
+            raise
+        from .listfiles import read_list_file
+
+        other = read_list_file(text, path, read_text=_read_file)
+        if other is None:
+            raise
+        return other
     return EnvFile.from_raw(raw, base_dir=os.path.dirname(os.path.abspath(path)))
 
 

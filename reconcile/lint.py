@@ -613,7 +613,7 @@ def load_for_lint(path: str) -> EnvFile:
     config): linting it would only say "unknown key" for every key."""
     from .envfile import load_env_file
 
-    env = load_env_file(path)
+    env = load_env_file(path, lists=False)
     keys = set(env.key_lines)
     if keys & CONDA_KEYS:
         return env
