@@ -7,15 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, NO_CORPUS
+from conftest import CORPUS
 
 from reconcile.envfile import InvalidEnvFile, PipKind, load_env_file
 from reconcile.listfiles import EXPLICIT, REQUIREMENTS, explicit_env, parse_explicit
 
-needs_corpus = pytest.mark.skipif(CORPUS is None, reason=NO_CORPUS)
 
-
-@needs_corpus
+@pytest.mark.corpus
 @pytest.mark.parametrize(
     "rel",
     [
@@ -29,6 +27,7 @@ needs_corpus = pytest.mark.skipif(CORPUS is None, reason=NO_CORPUS)
     ],
 )  # fmt: skip
 def test_real_explicit_files_read_one_exact_spec_per_url(rel):
+    assert CORPUS is not None
     path = CORPUS / rel
     env = load_env_file(path)
     urls = [ln for ln in path.read_text().splitlines() if "://" in ln and not ln.startswith("#")]
