@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-__all__ = ["InvalidSpec", "spec_matches", "spec_name", "validate_spec"]
+__all__ = ["InvalidSpec", "spec_build", "spec_matches", "spec_name", "validate_spec"]
 
 
 class InvalidSpec(ValueError):
@@ -46,6 +46,17 @@ def spec_name(spec: str) -> str | None:
     except InvalidSpec:
         return None
     return str(name.normalized) if name is not None else None
+
+
+def spec_build(spec: str) -> str | None:
+    """The build string (or glob) a MatchSpec asks for (``numpy=1.26=py311h0_0``,
+    ``numpy 1.26.* *_0``, ``numpy[build=...]``); None when it names none or
+    cannot be read."""
+    try:
+        build = _spec(spec).build
+    except InvalidSpec:
+        return None
+    return str(build) if build is not None else None
 
 
 def spec_matches(

@@ -74,6 +74,18 @@ class RawItem:
 
     line: int
     value: Any  # str, None, list[RawItem], dict[str, RawItem], or another scalar
+    #: What YAML makes of a scalar that is not a string (``42``: a number,
+    #: ``yes``: a boolean, ``2024-01-01``: a date), as conda's loader sees it;
+    #: None for strings.  ``value`` keeps the text as written either way.
+    kind: str | None = None
+
+    def shown(self) -> str:
+        """The value as YAML's flow style writes it: ``{a: b}``, ``[x, y]``."""
+        if isinstance(self.value, list):
+            return "[" + ", ".join(v.shown() for v in self.value) + "]"
+        if isinstance(self.value, dict):
+            return "{" + ", ".join(f"{k}: {v.shown()}" for k, v in self.value.items()) + "}"
+        return "" if self.value is None else str(self.value)
 
 
 class RawEnvFile(TypedDict):
@@ -90,7 +102,8 @@ def parse_env_text(text: str, source: str) -> RawEnvFile:
 
     The YAML is composed with PyYAML's safe loader (no tags, no Python
     objects) so that each node keeps its line; scalars are kept as the text
-    people wrote (``- 3.8`` stays ``"3.8"``, not a float).
+    people wrote (``- 3.8`` stays ``"3.8"``, not a float), with what YAML
+    makes of it in ``RawItem.kind`` (``a number``), which conda's loader sees.
     """
     import yaml
 
@@ -121,6 +134,16 @@ def parse_env_text(text: str, source: str) -> RawEnvFile:
     return RawEnvFile(source=source, keys=keys, key_lines=key_lines, duplicates=duplicates)
 
 
+#: YAML's types for a plain scalar (the safe loader's implicit resolvers).
+_SCALAR_KINDS = {
+    "tag:yaml.org,2002:int": "a number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "a boolean",
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:binary": "binary data",
+}
+
+
 def _raw(node: Any, depth: int) -> RawItem:
     import yaml
 
@@ -131,7 +154,8 @@ def _raw(node: Any, depth: int) -> RawItem:
         # A null scalar (``key:`` with nothing, ``~``, ``null``) is None.
         if node.tag == "tag:yaml.org,2002:null":
             return RawItem(line, None)
-        return RawItem(line, str(node.value))
+        return RawItem(line, str(node.value), _SCALAR_KINDS.get(node.tag, "a tagged value")
+                       if node.tag != "tag:yaml.org,2002:str" else None)  # fmt: skip
     if isinstance(node, yaml.SequenceNode):
         return RawItem(line, [_raw(n, depth + 1) for n in node.value])
     if isinstance(node, yaml.MappingNode):
@@ -178,6 +202,10 @@ class EnvFile:
     channel_lines: tuple[int, ...] = ()  # one per ``channels`` item, in order
     pip_section_lines: tuple[int, ...] = ()  # the line of each ``- pip:`` item
     includes: tuple[PipInclude, ...] = ()  # every ``-r``/``-c``, nested ones too
+    #: What the file was read as: an environment.yml, or (reconcile.listfiles)
+    #: a ``conda list --explicit`` file or a pip requirements file.
+    format: str = "environment.yml"
+    platform: str | None = None  # an explicit file's ``# platform:`` header
 
     @property
     def unreadable(self) -> tuple[LineProblem, ...]:
@@ -244,7 +272,9 @@ class EnvFile:
                 )
         for item in items:
             value = item.value
-            if isinstance(value, str):
+            if isinstance(value, str) and item.kind is not None:
+                problems.append(_not_a_string(item, source, "conda package spec"))
+            elif isinstance(value, str):
                 dep = _conda_dep(value, None, source, item.line, problems)
                 if dep is not None:
                     conda.append(dep)
@@ -255,6 +285,9 @@ class EnvFile:
                         pip_sections.append(item.line)
                         pip_lines.extend(_pip_block(sub, source, problems))
                     elif (m := _SELECTOR.fullmatch(key)) is not None and isinstance(sub.value, str):
+                        if sub.kind is not None:
+                            problems.append(_not_a_string(sub, source, "conda package spec"))
+                            continue
                         dep = _conda_dep(sub.value, m.group(1), source, sub.line, problems)
                         if dep is not None:
                             conda.append(dep)
@@ -273,7 +306,7 @@ class EnvFile:
                     LineProblem(
                         source=source,
                         line=item.line,
-                        text="" if value is None else str(value),
+                        text=item.shown(),
                         reason="empty dependency item" if value is None else "not a string",
                     )
                 )
@@ -305,11 +338,14 @@ class EnvFile:
         )
 
 
-def load_env_file(path: str | os.PathLike[str]) -> EnvFile:
+def load_env_file(path: str | os.PathLike[str], *, lists: bool = True) -> EnvFile:
     """Read and validate the environment file at ``path``.
 
-    Raises :class:`InvalidEnvFile` when it is not YAML or not a mapping, and
-    ``OSError`` when it cannot be read (the CLI reports both in one line).
+    With ``lists``, a ``conda list --explicit`` file or a pip requirements
+    file (``pip freeze``) is read too, told apart by its content
+    (:mod:`reconcile.listfiles`).  Raises :class:`InvalidEnvFile` when it is
+    none of these (not YAML, or not a mapping), and ``OSError`` when it
+    cannot be read (the CLI reports both in one line).
     """
     path = os.fspath(path)
     with open(path, "rb") as fh:
@@ -318,7 +354,17 @@ def load_env_file(path: str | os.PathLike[str]) -> EnvFile:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidEnvFile(path, f"not UTF-8 text (byte {exc.start})") from exc
-    raw = parse_env_text(text, path)
+    try:
+        raw = parse_env_text(text, path)
+    except InvalidEnvFile:
+        if not lists:
+            raise
+        from .listfiles import read_list_file
+
+        other = read_list_file(text, path)
+        if other is None:
+            raise
+        return other
     return EnvFile.from_raw(raw, base_dir=os.path.dirname(os.path.abspath(path)))
 
 
@@ -406,6 +452,9 @@ def _pip_block(
 ) -> Iterator[tuple[int, str]]:
     if item.value is None:
         return  # ``pip:`` with nothing under it
+    if isinstance(item.value, str) and item.kind is not None:
+        problems.append(_not_a_string(item, source, "pip requirement line"))
+        return
     if isinstance(item.value, str):
         # conda would iterate the characters; a one-line requirement is what
         # the author meant, and saying so beats guessing silently.
@@ -426,14 +475,28 @@ def _pip_block(
         )
         return
     for sub in item.value:
-        if isinstance(sub.value, str):
+        if isinstance(sub.value, str) and sub.kind is not None:
+            problems.append(_not_a_string(sub, source, "pip requirement line"))
+        elif isinstance(sub.value, str):
             yield sub.line, sub.value
         else:
             problems.append(
                 LineProblem(
                     source=source,
                     line=sub.line,
-                    text="" if sub.value is None else str(sub.value),
+                    text=sub.shown(),
                     reason="empty pip line" if sub.value is None else "not a pip requirement line",
                 )
             )
+
+
+def _not_a_string(item: RawItem, source: str, what: str) -> LineProblem:
+    """A scalar YAML does not read as a string: conda hands the number, the
+    boolean or the date itself on, and refuses it ("invalid package
+    specification"; pip's lines are joined as strings and fail too)."""
+    return LineProblem(
+        source=source,
+        line=item.line,
+        text=item.shown(),
+        reason=f"not a {what}: YAML reads {item.shown()} as {item.kind}, not as a name",
+    )

@@ -894,7 +894,7 @@ def _order(
                   *(("--offline",) if b.offline_ok else ()),
                   *sorted(b.found_in.get(spec, spec) for spec in b.conda_reinstall)),
             answers=_union(b.conda_reinstall.values()),
-            why="reinstall conda's exact records (name, version, build) over what pip left",
+            why="reinstall conda's exact records (name, version, build) over what is there now",
         ))  # fmt: skip
     if b.conda_install:
         steps.append(Step(
