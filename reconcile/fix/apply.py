@@ -359,6 +359,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
     """
     import rattler
 
+    from ..plan import Tool
     from ..safety import check_plan, describe
 
     # The same safety rules the plan was made under, now with every deleted
@@ -406,7 +407,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
 
     state = list(installed)  # what conda-meta holds after each conda step
     for step in plan.steps:
-        if step.tool == "remove":
+        if step.tool is Tool.REMOVE:
             paths = {_rel(prefix, p) for p in step.args}
             for p in paths:
                 if p.startswith("..") or os.path.isabs(p):
@@ -416,7 +417,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
                     step=step, kind="remove", keep=paths, title="remove " + ", ".join(sorted(paths))
                 )
             )
-        elif step.tool == "pip":
+        elif step.tool is Tool.PIP:
             args = list(step.args)
             if args[1:3] == ["-m", "ensurepip"]:
                 keep = _dist_paths(graph, {canonicalize_name("pip")}) | _small_files(prefix, bindir)
@@ -470,7 +471,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
                     specs=specs,
                 )
             )
-        elif step.tool == "conda":
+        elif step.tool is Tool.CONDA:
             verb, flags, operands = _conda_args(step)
             action = Action(
                 step=step,
@@ -568,7 +569,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
             state = list(action.desired)
             actions.append(action)
         else:
-            raise FixRefused(f"cannot carry out a {step.tool!r} step: {' '.join(step.args)}")
+            raise FixRefused(f"cannot carry out a {step.tool.value!r} step: {' '.join(step.args)}")
     if missing:
         raise MissingPackages(missing)
     scripts = sorted(
