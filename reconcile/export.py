@@ -4,7 +4,7 @@
 and VCS installs come out as versions pip cannot find), and
 ``--from-history`` drops pip entirely.  :func:`build_spec` turns the unified
 graph into an :class:`EnvSpec`: the conda side as conda recorded it, and the
-pip side as pip can reinstall it; ``reconcile.render_env`` writes it as
+pip side as pip can reinstall it; ``reconcile.render.env`` writes it as
 ``environment.yml`` and as a pip constraints file.  Nothing here reads or
 writes a file.
 

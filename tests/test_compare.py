@@ -19,7 +19,6 @@ from reconcile.compare import Comparison, compare
 from reconcile.envfile import EnvFile, parse_env_text
 from reconcile.graph import Graph
 from reconcile.models import DirectUrl
-from reconcile.render_env import compare_json, compare_text
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "fixtures" / "demo" / "prefix"
@@ -181,23 +180,6 @@ def test_options_are_notes_not_rows():
     )
     assert asked(result) == []
     assert any("--index-url https://x/simple" in n for n in result.notes)
-
-
-def test_text_and_json_reports():
-    env = envfile("dependencies:\n  - requests\n  - six\n  - pip:\n    - attrs\n    - numpy\n")
-    result = compare(env_graph(), env)
-    text = compare_text(result)
-    assert "conda: 2 asked for, 1 not met" in text
-    assert "pip: 2 asked for, 1 not met" in text
-    assert text.rstrip().endswith("does not match the file: 2 mismatches")
-    doc = json.loads(compare_json(result))
-    assert doc["schema"] == "reconcile.compare/1" and doc["matches"] is False
-    assert {(r["side"], r["package"], r["status"], r["line"]) for r in doc["rows"]} == {
-        ("conda", "requests", "ok", 2),
-        ("conda", "six", "differs", 3),
-        ("pip", "attrs", "ok", 5),
-        ("pip", "numpy", "missing", 6),
-    }
 
 
 # ---------------------------------------------------------------------------

@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 
 from .. import __version__
+from ..models import at_or_above
+from ..reports import FixEnd
 from . import journal as jr
 from ._state import new_journal_dir, prefix_dir, read_json, write_json
 from .errors import FixRefused
@@ -111,7 +113,7 @@ class Action:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class FixResult:
-    status: str  # "done", "rolled-back"
+    status: FixEnd  # DONE or ROLLED_BACK
     journal: Path
     reason: str = ""
     changed: tuple[str, ...] = ()
@@ -824,12 +826,13 @@ class Transaction:
         after_listing = jr.listing(self.prefix)
         jr.save(self.journal / "after.json", after_listing)
         changed = sorted(set(jr.changed_paths(self.before, after_listing)))
-        errors_left = tuple(
-            sorted({f"{f.code} {f.package}" for f in after if f.severity.label == "error"})
-        )
+        errors_left = tuple(sorted({f"{f.code} {f.package}" for f in at_or_above(after, "error")}))
         self._state("done", changed=len(changed))
         return FixResult(
-            status="done", journal=self.journal, changed=tuple(changed), errors_left=errors_left
+            status=FixEnd.DONE,
+            journal=self.journal,
+            changed=tuple(changed),
+            errors_left=errors_left,
         )
 
     def _rollback(self, reason: str) -> FixResult:
@@ -839,7 +842,7 @@ class Transaction:
             lost = jr.restore(self.prefix, self.before, self.journal)
             self._state("rolled-back", reason=reason, lost=lost)
         return FixResult(
-            status="rolled-back", journal=self.journal, reason=reason, lost=tuple(lost)
+            status=FixEnd.ROLLED_BACK, journal=self.journal, reason=reason, lost=tuple(lost)
         )
 
     def _execute(self, index: int, action: Action) -> str | None:
