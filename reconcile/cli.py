@@ -591,7 +591,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     try:
         spec = build_spec(graph, options, repair=repair)
     except ExportImpossible as exc:
-        report = ExportReport(prefix=prefix, impossible=exc)
+        report = ExportReport(
+            prefix=prefix, explanations=exc.explanations, suggestions=exc.suggestions
+        )
         sys.stderr.write(impossible(report))
         return exit_code(report)
     for warning in spec.warnings:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from .export import EnvSpec, ExportImpossible
+    from .export import EnvSpec
     from .graph import Graph
     from .models import Finding, Severity
     from .plan import Plan
@@ -122,11 +122,18 @@ class LintReport:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ExportReport:
-    """``reconcile export``: the spec written, or why none could be."""
+    """``reconcile export``: the spec written, or why none could be written.
+
+    Without a spec it holds the :class:`~reconcile.export.ExportImpossible`'s
+    lines, not the exception: its traceback would keep the whole graph alive.
+    """
 
     prefix: str
     spec: EnvSpec | None = None
-    impossible: ExportImpossible | None = None
+    #: no spec: why pip's packages cannot fit conda's, one line each
+    explanations: tuple[str, ...] = ()
+    #: no spec: what could help, one line each
+    suggestions: tuple[str, ...] = ()
 
 
 class FixEnd(enum.Enum):

@@ -18,7 +18,7 @@ from reconcile.compare import Comparison, Row, RowStatus
 from reconcile.envfile import LineProblem
 from reconcile.errors import ReconcileError
 from reconcile.exits import EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, exit_code
-from reconcile.export import EnvSpec, ExportImpossible
+from reconcile.export import EnvSpec
 from reconcile.fleet import EnvAudit, FleetOptions, FleetReport
 from reconcile.models import Depth, Finding, Severity
 from reconcile.plan import Plan, Unresolved
@@ -158,8 +158,8 @@ def test_plan(unresolved: tuple[Finding, ...], explanations: tuple[str, ...], co
 def test_export_report() -> None:
     spec: Any = object.__new__(EnvSpec)  # the exit code never looks inside the spec
     assert exit_code(ExportReport(prefix="/env", spec=spec)) == EXIT_OK
-    impossible = ExportImpossible(["pip's a needs b>2"])
-    assert exit_code(ExportReport(prefix="/env", impossible=impossible)) == EXIT_FINDINGS
+    impossible = ExportReport(prefix="/env", explanations=("pip's a needs b>2",))
+    assert exit_code(impossible) == EXIT_FINDINGS
 
 
 @pytest.mark.parametrize(

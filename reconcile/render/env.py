@@ -128,14 +128,12 @@ def constraints_txt(spec: EnvSpec) -> str:
 
 def impossible(report: ExportReport) -> str:
     """Why nothing was exported, for a person."""
-    exc = report.impossible
-    assert exc is not None, "an export that was written is not impossible"
     lines = [
         f"reconcile export of {report.prefix}: nothing written",
         "pip's packages cannot be brought to versions that fit conda's:",
     ]
-    lines.extend(f"  {redact_text(e)}" for e in exc.explanations)
-    if exc.suggestions:
+    lines.extend(f"  {redact_text(e)}" for e in report.explanations)
+    if report.suggestions:
         lines.append("what could help:")
-        lines.extend(f"  {redact_text(s)}" for s in exc.suggestions)
+        lines.extend(f"  {redact_text(s)}" for s in report.suggestions)
     return "\n".join(lines) + "\n"
