@@ -39,6 +39,11 @@ class FindingsReport(Protocol):
     audit's (:class:`AuditReport`) or a lint run's (:class:`LintReport`)."""
 
     @property
+    def command(self) -> str:
+        """The reconcile command that found them (``audit``, ``lint``): what
+        the reports are named for."""
+
+    @property
     def graph(self) -> Graph | None:
         """The audited prefix's graph; None for findings about files (lint)."""
 
@@ -69,6 +74,10 @@ class AuditReport:
     accepted: bool = False
 
     @property
+    def command(self) -> str:
+        return "audit"
+
+    @property
     def findings(self) -> Sequence[Finding]:
         return self.outcome.findings
 
@@ -95,6 +104,10 @@ class LintReport:
     linted: tuple[tuple[str, Outcome], ...] = ()
     errors: tuple[tuple[str, str], ...] = ()
     fail_on: str = "error"
+
+    @property
+    def command(self) -> str:
+        return "lint"
 
     @property
     def graph(self) -> None:

@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 from junitparser import Failure, JUnitXml
 from junitparser import Skipped as JSkipped
-from render_support import FAIL_ON, audit_findings, lab_prefix, lint_finding, lint_report, run_audit
+from render_support import (
+    DEMO,
+    FAIL_ON,
+    audit_findings,
+    lab_prefix,
+    lint_finding,
+    lint_report,
+    run_audit,
+)
 
 from reconcile.check import CODES
 from reconcile.models import Severity
@@ -69,3 +77,13 @@ def test_junit_escapes_markup_and_drops_characters_xml_cannot_hold(tmp_path):
     (case,) = [c for suite in xml for c in suite if c.name == "numpy"]
     (failure,) = case.result
     assert failure.message == "warning: <b>&\ufffd\ufffd[31m\ufffd"
+
+
+def test_lint_suites_are_named_for_lint_not_audit(capsys):
+    """``reconcile lint --format junit``: the testsuites are lint's; an audit's
+    are the audit's (a CI server shows the name in its test report)."""
+    lint_xml = junit.findings(lint_report(lint_finding()))
+    assert '<testsuites name="reconcile lint"' in lint_xml
+    assert "reconcile audit" not in lint_xml
+    _, audit_xml = run_audit(capsys, str(DEMO), "--format", "junit", "--fail-on", "never")
+    assert '<testsuites name="reconcile audit"' in audit_xml

@@ -58,7 +58,7 @@ def findings(report: FindingsReport) -> str:
 
     graph, fail_on, known = report.graph, report.fail_on, report.known
     prefix = prefix_of(graph)
-    root = ET.Element("testsuites", name="reconcile audit")
+    root = ET.Element("testsuites", name=f"reconcile {report.command}")
     totals = [0, 0]
     for code, packages in _groups(report.findings, report.codes):
         suite = ET.SubElement(root, "testsuite", name=code)
