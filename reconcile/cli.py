@@ -330,11 +330,9 @@ def _audit_all(args: argparse.Namespace) -> int:
 
 def _outside_prefix(path: str, graph: Graph, option: str) -> None:
     """Refuse a file the user asked for inside the audited prefix: reconcile never writes there."""
-    target = os.path.realpath(path)
-    prefix = os.path.realpath(graph.state.prefix)
-    if os.path.commonpath([target, prefix]) == prefix:
-        raise ReconcileError(f"{option} {path!r} is inside the audited prefix; reconcile never "
-                             "writes there")  # fmt: skip
+    from .outputs import refuse_inside
+
+    refuse_inside(path, [graph.state.prefix], option)
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -573,8 +571,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from .render.env import constraints_txt, environment_yml, impossible
     from .reports import ExportReport
 
+    from .outputs import STDOUT, to_stdout
+
     if args.no_builds and not args.pinned:
         raise ReconcileError("--no-builds needs --pinned")
+    if args.constraints == STDOUT:
+        raise ReconcileError("--constraints needs a file: environment.yml names it by its path "
+                             "(-c FILE); '-' is standard output")  # fmt: skip
+    if to_stdout(args.output):
+        args.output = None
     cwd = os.getcwd()
     if (
         args.output
@@ -584,6 +589,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
         raise ReconcileError("-o and --constraints name the same file")
     # The spec needs metadata and ownership only, not the per-file checks.
     graph = _load(argparse.Namespace(**{**vars(args), "quick": True, "deep": False}))
+    for path, option in ((args.output, "--output"), (args.constraints, "--constraints")):
+        if path:
+            _outside_prefix(path, graph, option)
     ref = relative_reference(args.constraints, args.output, cwd) if args.constraints else None
     options = ExportOptions(pinned=args.pinned, builds=not args.no_builds, constraints=ref)
     # pip's side, when it does not fit conda's, is moved by the plan's resolver.

@@ -730,3 +730,59 @@ def test_corpus_history_gives_the_requested_specs(capsys, tmp_path, monkeypatch)
     data = yaml.safe_load(capsys.readouterr().out)
     assert data["channels"] == ["defaults"]
     assert "python=2.7" in data["dependencies"]
+
+
+# ---------------------------------------------------------------------------
+# where export writes
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["-o", "{prefix}/environment.yml"], id="output"),
+        pytest.param(["-o", "env.yml", "--constraints", "{prefix}/pc.txt"], id="constraints"),
+        pytest.param(["--constraints", "{prefix}/conda-meta/pc.txt"], id="constraints-deeper"),
+    ],
+)
+def test_export_never_writes_inside_the_prefix(capsys, tmp_path, monkeypatch, tree_hash, args):
+    """As ``audit -o``: a file named inside the exported prefix is refused, one
+    line, exit 2, and nothing is written anywhere."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    prefix = make_prefix(tmp_path / "env")
+    before = tree_hash(prefix)
+    code = main(["export", str(prefix), *(a.format(prefix=prefix) for a in args)])
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    assert err.startswith("reconcile: error: ") and err.count("\n") == 1
+    assert "inside the audited prefix" in err
+    assert out == ""
+    assert tree_hash(prefix) == before
+    assert not (tmp_path / "env.yml").exists()
+
+
+def test_export_output_dash_is_stdout(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    prefix = make_prefix(tmp_path / "env")
+    assert main(["export", str(prefix)]) == 0
+    plain = capsys.readouterr().out
+    assert main(["export", str(prefix), "-o", "-"]) == 0
+    assert capsys.readouterr().out == plain
+    assert not (tmp_path / "-").exists()
+    # the constraints file still goes to its file, named relative to stdout's folder
+    assert main(["export", str(prefix), "-o", "-", "--constraints", "pc.txt"]) == 0
+    out = capsys.readouterr().out
+    assert "-c pc.txt" in out and (tmp_path / "pc.txt").is_file()
+
+
+def test_export_constraints_cannot_be_stdout(capsys, tmp_path, monkeypatch):
+    """environment.yml names its constraints file by path (``-c FILE``):
+    standard output has none."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    prefix = make_prefix(tmp_path / "env")
+    code = main(["export", str(prefix), "-o", "env.yml", "--constraints", "-"])
+    out, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1 and "--constraints" in err, err
+    assert not (tmp_path / "env.yml").exists() and not (tmp_path / "-").exists()
