@@ -568,10 +568,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
         relative_reference,
         resolver_repair,
     )
+    from .outputs import STDOUT, to_stdout
     from .render.env import constraints_txt, environment_yml, impossible
     from .reports import ExportReport
-
-    from .outputs import STDOUT, to_stdout
 
     if args.no_builds and not args.pinned:
         raise ReconcileError("--no-builds needs --pinned")

@@ -783,6 +783,6 @@ def test_export_constraints_cannot_be_stdout(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     prefix = make_prefix(tmp_path / "env")
     code = main(["export", str(prefix), "-o", "env.yml", "--constraints", "-"])
-    out, err = capsys.readouterr()
+    err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "--constraints" in err, err
     assert not (tmp_path / "env.yml").exists() and not (tmp_path / "-").exists()
