@@ -12,8 +12,12 @@ dist-infos of one name share are a duplicate, not a clobber.
 
 from __future__ import annotations
 
+import os
+import posixpath
+import shlex
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +35,7 @@ from .models import (
     Finding,
     InstalledDist,
     Severity,
+    SitePackages,
 )
 from .pins import PINNED, pinned_node
 
@@ -160,11 +165,79 @@ def _label(node: Node) -> str:
 # --------------------------------------------------------------------------
 
 
+# --------------------------------------------------------------------------
+# hints: the one command that fixes a finding alone
+#
+# Given only where that command is right and safe: it removes what nothing
+# reads and nothing else lists, or changes this env's settings alone.  A
+# finding that needs a choice, a source or several steps gets none here
+# (``reconcile plan`` is for those).
+
+
+def _shell_path(graph: Graph, rel: str) -> str | None:
+    """The prefix-relative ``rel`` as an absolute path quoted for a POSIX
+    shell; None outside the prefix, and in a Windows prefix (read here, but
+    ``rm`` is not its command)."""
+    python = graph.python
+    if python is not None and python.platform.startswith("win"):
+        return None
+    if not rel or posixpath.isabs(rel) or ".." in rel.split("/"):
+        return None
+    return shlex.quote(os.path.join(str(graph.state.prefix), rel))
+
+
+def _debris_hint(graph: Graph, path: str) -> str | None:
+    """A dist-info folder with no METADATA that no conda record lists: no
+    Python, pip or conda reads it, so ``rm -r`` is the whole fix."""
+    if not path.endswith(".dist-info") or _listed_by(graph, path) is not None:
+        return None
+    shown = _shell_path(graph, path)
+    return f"nothing reads it; consider removing it: rm -r {shown}" if shown else None
+
+
+def _orphan_hint(graph: Graph, site: SitePackages) -> str | None:
+    """Another Python's site-packages, reached by no link, that no conda
+    record has files in: the env's Python never reads it, so removing the
+    folder changes nothing this env runs."""
+    live = graph.state.site_packages
+    if site.via_link or (
+        live is not None
+        and (site.path == live.path or (site.real_path and site.real_path == live.real_path))
+    ):
+        return None  # lib/python3.1 -> python3.1X: the env's own folder under a second name
+    if _listed_by(graph, site.path) is not None:
+        return None
+    shown = _shell_path(graph, site.path)
+    if shown is None:
+        return None
+    return f"the env's Python never reads that folder; consider removing it: rm -r {shown}"
+
+
+def _user_site_hint(graph: Graph) -> str | None:
+    """conda sets an env's own variables on activation (``conda-meta/state``,
+    conda >= 4.8): ``PYTHONNOUSERSITE=1`` keeps the user site off this env's
+    ``sys.path`` and leaves the user's other envs alone.  Not for a pixi
+    env (pixi activates from its manifest) nor a prefix conda does not manage."""
+    state = graph.state
+    if state.manager is not None or not state.records:
+        return None
+    prefix = shlex.quote(str(state.prefix))
+    return (
+        "keep the user site off this env (from its next activation): "
+        f"conda env config vars set PYTHONNOUSERSITE=1 -p {prefix}"
+    )
+
+
+# --------------------------------------------------------------------------
+
+
 def _check_read_problems(graph: Graph) -> Iterator[Finding]:
     for p in graph.state.problems:
-        yield _finding(
+        finding = _finding(
             p.code, p.package, f"{p.path}: {p.reason}", p.severity, path=p.path, field=p.field
         )
+        hint = _debris_hint(graph, p.path) if p.debris else None
+        yield replace(finding, hint=hint) if hint else finding
 
 
 def _check_duplicate_records(graph: Graph) -> Iterator[Finding]:
@@ -641,8 +714,9 @@ def _implementation(name: str) -> str:
 def _check_orphans(graph: Graph) -> Iterator[Finding]:
     python = graph.python
     for site in graph.state.other_site_packages:
+        hint = _orphan_hint(graph, site) if site.dists else None
         for dist in site.dists:
-            yield _finding(
+            finding = _finding(
                 "orphaned-site-packages",
                 dist.name,
                 f"{dist.name} {dist.version_text} sits in {site.path}, which the env's "
@@ -651,6 +725,7 @@ def _check_orphans(graph: Graph) -> Iterator[Finding]:
                 site_packages=site.path,
                 env_site_packages=python.site_packages if python else None,
             )
+            yield replace(finding, hint=hint)
 
 
 def _check_user_site(graph: Graph) -> Iterator[Finding]:
@@ -661,7 +736,7 @@ def _check_user_site(graph: Graph) -> Iterator[Finding]:
     for dist in site.dists:
         shadowed = graph.nodes.get(dist.name)
         if shadowed is not None and shadowed.present:
-            yield _finding(
+            yield replace(_finding(
                 "user-site-leak",
                 dist.name,
                 f"{dist.name} {dist.version_text} in the user site ({site.path}) is on "
@@ -670,7 +745,7 @@ def _check_user_site(graph: Graph) -> Iterator[Finding]:
                 path=str(Path(site.path) / Path(dist.path).name),
                 env_version=shadowed.version,
                 user_version=dist.version_text,
-            )
+            ), hint=_user_site_hint(graph))  # fmt: skip
         else:
             yield _finding(
                 "user-site-leak",

@@ -397,7 +397,10 @@ class ReadProblem:
 
     ``code`` is the finding code it becomes (``invalid-record``,
     ``stale-dist-info``, ``legacy-metadata`` or ``record-outside-prefix``);
-    ``field`` names the metadata field a ``legacy-metadata`` is about.
+    ``field`` names the metadata field a ``legacy-metadata`` is about;
+    ``debris`` marks a metadata folder that holds no distribution (no
+    METADATA: what an interrupted or partial ``pip uninstall`` left), which
+    nothing reads and removing changes nothing else.
     """
 
     code: str
@@ -406,6 +409,7 @@ class ReadProblem:
     reason: str
     severity: Severity = Severity.ERROR
     field: str | None = None
+    debris: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -485,6 +489,10 @@ class Finding:
     package: str
     message: str
     evidence: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    #: The one command that fixes this finding alone, right and safe where it
+    #: is given ("consider removing it: rm -r '/env/lib/.../x.dist-info'"), for
+    #: a person: the text report shows it; the JSON and CI formats do not.
+    hint: str | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -48,4 +48,6 @@ def test_python_m_reconcile_on_the_demo():
     )
     assert result.returncode == 1
     assert "pip-overwrote-conda" in result.stdout
-    assert result.stdout.rstrip().endswith("1 info")
+    assert "\n4 errors, 0 warnings, 1 info\n" in result.stdout
+    # errors: the audit ends with the commands that repair them
+    assert result.stdout.rstrip().endswith(f"reconcile fix {DEMO}")

@@ -110,9 +110,10 @@ def discover(
             user_site, found = read_site_packages(base, str(user_path), parsed)
             problems.extend(found)
             # site.py disables the user site inside a venv that excludes
-            # system site-packages, and when PYTHONNOUSERSITE is set.
+            # system site-packages, and when PYTHONNOUSERSITE is set: here,
+            # or by the env's activation (`conda env config vars set`).
             user_visible = not (python.venv and not python.include_system_site_packages) and not (
-                os.environ.get("PYTHONNOUSERSITE")
+                os.environ.get("PYTHONNOUSERSITE") or _env_var(base, "PYTHONNOUSERSITE")
             )
 
     if parsed is not None:
@@ -138,6 +139,27 @@ def discover(
         pins=pins,
         pip_conf=_read_pip_conf(base),
     )
+
+
+#: conda's per-env settings (conda >= 4.8): ``{"env_vars": {NAME: VALUE}}``,
+#: written by ``conda env config vars set`` and exported on activation.
+STATE = "conda-meta/state"
+_UNSET = "***unset***"  # conda's value for a variable the env unsets
+
+
+def _env_var(base: str, name: str) -> str | None:
+    """A variable ``conda activate`` sets for this env (``conda-meta/state``);
+    None when it sets none, or the file cannot be read."""
+    import json
+
+    try:
+        with open(os.path.join(base, STATE), "rb") as fh:
+            doc = json.loads(fh.read())
+    except (OSError, ValueError):
+        return None
+    env_vars = doc.get("env_vars") if isinstance(doc, dict) else None
+    value = env_vars.get(name) if isinstance(env_vars, dict) else None
+    return value if isinstance(value, str) and value and value != _UNSET else None
 
 
 def _read_pip_conf(base: str) -> PipSettings | None:

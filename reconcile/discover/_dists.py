@@ -69,11 +69,18 @@ class _Reader:
     # -- helpers -----------------------------------------------------------
 
     def problem(
-        self, package: str, path: str, reason: str, severity: Severity = Severity.WARNING
+        self,
+        package: str,
+        path: str,
+        reason: str,
+        severity: Severity = Severity.WARNING,
+        *,
+        debris: bool = False,
     ) -> None:
         self.problems.append(
-            ReadProblem(code=_STALE, package=package, path=path, reason=reason, severity=severity)
-        )
+            ReadProblem(code=_STALE, package=package, path=path, reason=reason,
+                        severity=severity, debris=debris)
+        )  # fmt: skip
 
     def legacy(self, package: str, path: str, reason: str, field: str) -> None:
         """A metadata field packaging cannot parse: at most worth an info."""
@@ -210,7 +217,7 @@ class _Reader:
             # only debris (typically INSTALLER/REQUESTED that pip uninstall left
             # because RECORD did not list them).
             left = ", ".join(members) or "nothing"
-            self.problem(name, shown, f"no METADATA (left: {left})")
+            self.problem(name, shown, f"no METADATA (left: {left})", debris=True)
             return None
         installer_bytes = self.read_bytes(os.path.join(entry.path, "INSTALLER"), name, shown)
         installer = installer_bytes.decode("utf-8", "replace").strip() if installer_bytes else None

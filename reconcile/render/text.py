@@ -50,13 +50,34 @@ def audit(report: AuditReport) -> str:
             continue
         lines.append(f"{severity.label.upper()} ({len(group)})")
         width = max(len(f.code) for f in group)
-        for f in group:
+        for i, f in enumerate(group):
             known = " [in baseline]" if outcome.is_known(f) else ""
             lines.append(f"  {f.code:<{width}}  {f.package}: {f.message}{known}")
+            # As uv does: the hint under its finding, in the message's column;
+            # said once under the last of the findings one command fixes
+            # together (every distribution of one orphaned site-packages).
+            after = group[i + 1].hint if i + 1 < len(group) else None
+            if f.hint and f.hint != after:
+                lines.append(f"  {'':<{width}}  hint: {f.hint}")
         lines.append("")
     lines.append(tally(findings) if findings else "no problems found")
     lines.extend(_policy_lines(outcome))
+    lines.extend(_next_steps(report))
     return "\n".join(lines) + "\n"
+
+
+def _next_steps(report: AuditReport) -> list[str]:
+    """With errors, the commands that repair them, each on a line of its own
+    and quoted so that it can be pasted into a shell as it is."""
+    if not any(f.severity is Severity.ERROR for f in report.findings):
+        return []
+    prefix = shlex.quote(str(report.graph.state.prefix))
+    return [
+        "",
+        "to repair: see the steps, then carry them out (journalled, with --undo):",
+        f"  reconcile plan {prefix}",
+        f"  reconcile fix {prefix}",
+    ]
 
 
 def _policy_lines(outcome: Outcome) -> list[str]:
