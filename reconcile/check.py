@@ -17,7 +17,7 @@ import posixpath
 import shlex
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ._conda import InvalidSpec, spec_matches
-from .graph import Graph, Node, Ownership, Provenance, spec_name
+from .graph import Edge, Graph, Node, Ownership, Provenance, spec_name
 from .models import (
     CONDA_INSTALLERS,
     CondaRecord,
@@ -39,7 +39,7 @@ from .models import (
 )
 from .pins import PINNED, pinned_node
 
-__all__ = ["CODES", "check"]
+__all__ = ["CODES", "Unmet", "check", "unmet_edges"]
 
 #: Every finding code, with its default severity and what it means.
 CODES: Mapping[str, tuple[Severity, str]] = {
@@ -475,65 +475,89 @@ def _check_files(graph: Graph) -> Iterator[Finding]:
             )
 
 
-def _check_conda_dependencies(graph: Graph) -> Iterator[Finding]:
-    # Records that could not be read: what they provide has no record, and
-    # their invalid-record finding already says why.
-    unreadable = {
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Unmet:
+    """A dependency edge that what is installed does not satisfy: a conda
+    ``depends`` or ``constrains``, or an active ``Requires-Dist``, whose
+    target is missing or at a version outside the spec.  The graph command
+    marks these edges; the audit reports them as findings."""
+
+    edge: Edge
+    #: the version judged (conda's record's, when the spec names it); None: not installed
+    installed: str | None
+    message: str  # the finding's message
+
+
+def _unreadable(graph: Graph) -> set[str]:
+    """Names whose conda record could not be read: what they provide has no
+    record, and their invalid-record finding already says why."""
+    return {
         canonicalize_name(p.package) for p in graph.state.problems if p.code == "invalid-record"
     }
-    for edge in graph.edges:
-        if edge.kind is EdgeKind.REQUIRES:
-            continue
-        source = graph.nodes[edge.source]
-        assert source.record is not None
-        if source.ownership is Ownership.REMOVED:
-            continue  # the package itself is gone; pip-removed-conda says so
-        who = f"conda's {source.record.name} {source.record.version}"
-        if edge.target.startswith("__"):
-            continue  # virtual packages (__glibc, __unix): the machine, not the prefix
-        target = graph.nodes.get(edge.target) if edge.resolved else None
-        if target is None or not target.present:
-            if edge.kind is EdgeKind.CONSTRAINS:
-                continue  # constrains only bind when the package is installed
-            yield _finding(
-                "conda-dependency-unsatisfied",
-                _label(source),
-                f"{who} depends on {edge.spec!r}, which is not installed",
-                spec=edge.spec,
-                conda_record=source.record.source,
-            )
-            continue
-        ok, version, detail = _conda_spec_ok(edge.spec, target)
-        if ok:
-            if (
-                target.record is None
-                and edge.kind is EdgeKind.DEPENDS
-                and canonicalize_name(target.key) not in unreadable
-            ):
-                yield _finding(
-                    "conda-dependency-unsatisfied",
-                    _label(source),
-                    f"{who} depends on {edge.spec!r}; only {_installer(target.effective)} "
-                    f"provides it ({target.key} {target.version}), conda has no record of it",
-                    Severity.WARNING,
-                    spec=edge.spec,
-                    installed_version=target.version,
-                    provided_by="pip",
-                    conda_record=source.record.source,
-                )
-            continue
-        verb = "depends on" if edge.kind is EdgeKind.DEPENDS else "constrains"
-        yield _finding(
+
+
+def _conda_edge(graph: Graph, edge: Edge, unreadable: set[str]) -> tuple[Finding | None, bool]:
+    """The finding a conda ``depends``/``constrains`` edge gives, if any,
+    and whether the edge is unmet (a spec met only by pip's copy is a
+    finding, but met)."""
+    source = graph.nodes[edge.source]
+    assert source.record is not None
+    if source.ownership is Ownership.REMOVED:
+        return None, False  # the package itself is gone; pip-removed-conda says so
+    who = f"conda's {source.record.name} {source.record.version}"
+    if edge.target.startswith("__"):
+        return None, False  # virtual packages (__glibc, __unix): the machine, not the prefix
+    target = graph.nodes.get(edge.target) if edge.resolved else None
+    if target is None or not target.present:
+        if edge.kind is EdgeKind.CONSTRAINS:
+            return None, False  # constrains only bind when the package is installed
+        return _finding(
             "conda-dependency-unsatisfied",
             _label(source),
-            f"{who} {verb} {edge.spec!r} but {target.key} {version} is installed"
-            f" (by {_provider(target)}){detail}",
+            f"{who} depends on {edge.spec!r}, which is not installed",
             spec=edge.spec,
-            kind=edge.kind.value,
-            installed_version=version,
-            provided_by=_side(target),
             conda_record=source.record.source,
-        )
+        ), True
+    ok, version, detail = _conda_spec_ok(edge.spec, target)
+    if ok:
+        if (
+            target.record is None
+            and edge.kind is EdgeKind.DEPENDS
+            and canonicalize_name(target.key) not in unreadable
+        ):
+            return _finding(
+                "conda-dependency-unsatisfied",
+                _label(source),
+                f"{who} depends on {edge.spec!r}; only {_installer(target.effective)} "
+                f"provides it ({target.key} {target.version}), conda has no record of it",
+                Severity.WARNING,
+                spec=edge.spec,
+                installed_version=target.version,
+                provided_by="pip",
+                conda_record=source.record.source,
+            ), False
+        return None, False
+    verb = "depends on" if edge.kind is EdgeKind.DEPENDS else "constrains"
+    return _finding(
+        "conda-dependency-unsatisfied",
+        _label(source),
+        f"{who} {verb} {edge.spec!r} but {target.key} {version} is installed"
+        f" (by {_provider(target)}){detail}",
+        spec=edge.spec,
+        kind=edge.kind.value,
+        installed_version=version,
+        provided_by=_side(target),
+        conda_record=source.record.source,
+    ), True
+
+
+def _check_conda_dependencies(graph: Graph) -> Iterator[Finding]:
+    unreadable = _unreadable(graph)
+    for edge in graph.edges:
+        if edge.kind is not EdgeKind.REQUIRES:
+            finding, _ = _conda_edge(graph, edge, unreadable)
+            if finding is not None:
+                yield finding
 
 
 def _conda_spec_ok(spec: str, target: Node) -> tuple[bool, str, str]:
@@ -585,6 +609,52 @@ def _check_pins(graph: Graph) -> Iterator[Finding]:
         )
 
 
+def _pip_edge(graph: Graph, edge: Edge) -> Finding | None:
+    """The finding an active ``Requires-Dist`` edge gives: its target is
+    missing or outside its specifier (every such edge is unmet)."""
+    source = graph.nodes[edge.source]
+    req = edge.requirement
+    assert req is not None
+    dist = source.effective
+    assert dist is not None
+    who = f"{source.key} {dist.version_text}"
+    # A conda package's own metadata is secondary to its conda depends:
+    # conda splits and renames packages, so these are warnings there.
+    severity = Severity.WARNING if source.installed_by == "conda" else Severity.ERROR
+    extra = f" (extra {edge.via_extra!r})" if edge.via_extra else ""
+    target = graph.nodes.get(edge.target) if edge.resolved else None
+    if target is None or not target.present:
+        return _finding(
+            "pip-dependency-unsatisfied",
+            source.key,
+            f"{who} requires {req}{extra}, which is not installed",
+            severity,
+            requirement=str(req),
+            requirer_installed_by=source.installed_by,
+            path=dist.path,  # the METADATA holding the Requires-Dist
+        )
+    version_text = target.version
+    assert version_text is not None
+    try:
+        version = Version(version_text)
+    except InvalidVersion:
+        return None  # a conda version PEP 440 cannot order: not evidence either way
+    if req.specifier and not req.specifier.contains(version, prereleases=True):
+        return _finding(
+            "pip-dependency-unsatisfied",
+            source.key,
+            f"{who} requires {req}{extra} but {target.key} {version_text} is "
+            f"installed (provided by {_provider(target)})",
+            severity,
+            requirement=str(req),
+            installed_version=version_text,
+            provided_by=_side(target),
+            requirer_installed_by=source.installed_by,
+            path=dist.path,
+        )
+    return None
+
+
 def _check_pip_dependencies(graph: Graph) -> Iterator[Finding]:
     # Where a conda record depends on the same package, its MatchSpec governs
     # and conda-dependency-unsatisfied reports it: one cause, one finding.
@@ -595,45 +665,30 @@ def _check_pip_dependencies(graph: Graph) -> Iterator[Finding]:
         source = graph.nodes[edge.source]
         if source.installed_by == "conda" and (edge.source, edge.target) in conda_edges:
             continue
-        req = edge.requirement
-        dist = source.effective
-        assert dist is not None
-        who = f"{source.key} {dist.version_text}"
-        # A conda package's own metadata is secondary to its conda depends:
-        # conda splits and renames packages, so these are warnings there.
-        severity = Severity.WARNING if source.installed_by == "conda" else Severity.ERROR
-        extra = f" (extra {edge.via_extra!r})" if edge.via_extra else ""
-        target = graph.nodes.get(edge.target) if edge.resolved else None
-        if target is None or not target.present:
-            yield _finding(
-                "pip-dependency-unsatisfied",
-                source.key,
-                f"{who} requires {req}{extra}, which is not installed",
-                severity,
-                requirement=str(req),
-                requirer_installed_by=source.installed_by,
-                path=dist.path,  # the METADATA holding the Requires-Dist
-            )
-            continue
-        version_text = target.version
-        assert version_text is not None
-        try:
-            version = Version(version_text)
-        except InvalidVersion:
-            continue  # a conda version PEP 440 cannot order: not evidence either way
-        if req.specifier and not req.specifier.contains(version, prereleases=True):
-            yield _finding(
-                "pip-dependency-unsatisfied",
-                source.key,
-                f"{who} requires {req}{extra} but {target.key} {version_text} is "
-                f"installed (provided by {_provider(target)})",
-                severity,
-                requirement=str(req),
-                installed_version=version_text,
-                provided_by=_side(target),
-                requirer_installed_by=source.installed_by,
-                path=dist.path,
-            )
+        finding = _pip_edge(graph, edge)
+        if finding is not None:
+            yield finding
+
+
+def unmet_edges(graph: Graph) -> tuple[Unmet, ...]:
+    """Every dependency edge of ``graph`` that what is installed does not
+    satisfy, judged as the audit judges it (the same functions), in the
+    graph's edge order.  A ``Requires-Dist`` that a conda ``depends`` on the
+    same package also states is marked too: the edge is unmet whichever
+    finding reports it."""
+    unreadable = _unreadable(graph)
+    out: list[Unmet] = []
+    for edge in graph.edges:
+        if edge.kind is EdgeKind.REQUIRES:
+            if not edge.active or edge.requirement is None:
+                continue
+            finding, unmet = _pip_edge(graph, edge), True
+        else:
+            finding, unmet = _conda_edge(graph, edge, unreadable)
+        if finding is not None and unmet:
+            installed = finding.evidence.get("installed_version")
+            out.append(Unmet(edge=edge, installed=installed, message=finding.message))
+    return tuple(out)
 
 
 def _check_requires_python(graph: Graph) -> Iterator[Finding]:

@@ -250,8 +250,12 @@ def _load(args: argparse.Namespace, config: Config | None = None) -> Graph:
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:
+    from .check import unmet_edges
+    from .reports import GraphReport
+
     graph = _load(args)
-    sys.stdout.write(render.GRAPH[args.format](graph))
+    report = GraphReport(graph=graph, unmet=unmet_edges(graph))
+    sys.stdout.write(render.GRAPH[args.format](report))
     return EXIT_OK
 
 

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from .check import Unmet
     from .export import EnvSpec
-    from .graph import Graph
+    from .graph import Edge, Graph
     from .models import Finding, Severity
     from .plan import Plan
     from .policy import Outcome
@@ -30,6 +31,7 @@ __all__ = [
     "FindingsReport",
     "FixEnd",
     "FixReport",
+    "GraphReport",
     "LintReport",
 ]
 
@@ -94,6 +96,21 @@ class AuditReport:
         from .check import CODES
 
         return CODES
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GraphReport:
+    """``reconcile graph PREFIX``: the unified graph, and its dependency
+    edges that what is installed does not satisfy (judged by the audit's
+    own functions, :func:`reconcile.check.unmet_edges`)."""
+
+    graph: Graph
+    unmet: tuple[Unmet, ...] = ()
+
+    def unmet_by_edge(self) -> dict[Edge, Unmet]:
+        """Each unmet edge's :class:`~reconcile.check.Unmet` (an edge not
+        in it is met, or not judged: a virtual package, an inactive marker)."""
+        return {u.edge: u for u in self.unmet}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

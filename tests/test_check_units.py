@@ -400,3 +400,64 @@ def test_missing_and_altered_files_carry_every_path_not_only_the_first_ones():
     assert altered.evidence["count"] == 6 and altered.evidence["paths"] == files[7:12]
     assert altered.evidence["altered"] == {f: "size 11, recorded 10" for f in files[7:]}
     assert missing.to_dict()["evidence"]["missing"] == files[:7]  # what --format json prints
+
+
+# --------------------------------------------------------------------------
+# unmet edges: what `reconcile graph` marks broken, judged as the audit judges
+
+
+def _unmet(s: PrefixState) -> set[tuple[str, str, str, str | None]]:
+    from reconcile.check import unmet_edges
+
+    return {(u.edge.source, u.edge.target, u.edge.kind.value, u.installed)
+            for u in unmet_edges(build_graph(s))}  # fmt: skip
+
+
+def test_unmet_edges_are_the_dependency_findings_edges():
+    idna = dist("idna", "2.4")
+    requests = dist("requests", "2.32.3", "idna>=2.5", "certifi", installer="conda")
+    rec = conda("requests", "2.32.3", depends=("idna >=2.5", "certifi", "__glibc >=2.17"),
+                owns=requests)  # fmt: skip
+    s = state(idna, requests, records=(rec,))
+    assert _unmet(s) == {
+        ("requests", "idna", "depends", "2.4"),
+        ("requests", "idna", "requires", "2.4"),  # the finding is conda's; the edge is unmet too
+        ("requests", "certifi", "depends", None),
+        ("requests", "certifi", "requires", None),
+    }
+    assert {f.code for f in check(build_graph(s))} == {
+        "conda-dependency-unsatisfied",  # idna, certifi: one finding per cause
+    }
+
+
+@pytest.mark.parametrize(
+    ("s", "expected"),
+    [
+        pytest.param(
+            state(
+                dist("numpy", "2.1.0"), records=(conda("tool", "1.0", constrains=("numpy <2",)),)
+            ),
+            {("tool", "numpy", "constrains", "2.1.0")},
+            id="constrains-violated",
+        ),
+        pytest.param(
+            state(records=(conda("tool", "1.0", constrains=("numpy <2",)),)),
+            set(),
+            id="constrains-of-nothing-installed",
+        ),
+        pytest.param(
+            state(
+                dist("six", "1.17.0"), records=(conda("dateutil", "2.9", depends=("six >=1.5",)),)
+            ),
+            set(),
+            id="met-by-pip-only-is-a-warning-not-broken",
+        ),
+        pytest.param(
+            state(dist("app", "1.0", 'pywin32; sys_platform == "win32"')),
+            set(),
+            id="inactive-marker",
+        ),
+    ],
+)
+def test_unmet_edges_cases(s, expected):
+    assert _unmet(s) == expected

@@ -27,9 +27,8 @@ from typing import TYPE_CHECKING, Generic, TypeVar, cast
 if TYPE_CHECKING:
     from ..compare import Comparison
     from ..fleet import FleetReport
-    from ..graph import Graph
     from ..plan import Plan
-    from ..reports import AuditReport, LintReport
+    from ..reports import AuditReport, GraphReport, LintReport
 
 __all__ = ["AUDIT", "COMPARE", "FLEET", "GRAPH", "LINT", "PLAN", "Formats"]
 
@@ -77,7 +76,7 @@ FLEET: Formats[FleetReport] = Formats(
     github="text.fleet",
 )
 #: ``reconcile graph``
-GRAPH: Formats[Graph] = Formats(
+GRAPH: Formats[GraphReport] = Formats(
     text="text.graph", json="json.graph", dot="dot.graph", mermaid="mermaid.graph"
 )
 #: ``reconcile plan`` (``fix`` shows its plan as text)

@@ -10,8 +10,10 @@ from ..models import Depth, DistKind, EdgeKind, Finding, severity_counts
 from ..urls import redact_url
 
 if TYPE_CHECKING:
+    from ..check import Unmet
     from ..graph import Graph, Node
     from ..plan import Step
+    from ..reports import GraphReport
 
 AUDIT_SCHEMA = "reconcile.audit/1"
 FLEET_SCHEMA = "reconcile.fleet/1"
@@ -71,6 +73,32 @@ def active_edges(graph: Graph) -> list[tuple[str, str, EdgeKind]]:
         if e.resolved and e.active and e.kind is not EdgeKind.CONSTRAINS and e.source != e.target:
             out.append((e.source, e.target, e.kind))
     return sorted(set(out))
+
+
+#: How the text graph names an edge's side.
+EDGE_SIDES = {
+    EdgeKind.DEPENDS: "conda",
+    EdgeKind.REQUIRES: "pip",
+    EdgeKind.CONSTRAINS: "conda constrains",
+}
+
+
+def drawn_edges(report: GraphReport) -> list[tuple[str, str, EdgeKind, Unmet | None]]:
+    """The edges the text, dot and mermaid graphs draw, each once per
+    (source, target, kind), sorted: those of :func:`active_edges`, and every
+    unmet one (a violated ``constrains`` and a target that is not installed
+    too), with its :class:`~reconcile.check.Unmet`."""
+    broken: dict[tuple[str, str, EdgeKind], Unmet] = {}
+    for u in report.unmet:
+        broken.setdefault((u.edge.source, u.edge.target, u.edge.kind), u)
+    keys = set(active_edges(report.graph)) | set(broken)
+    return [(src, dst, kind, broken.get((src, dst, kind))) for src, dst, kind in sorted(keys)]
+
+
+def unmet_text(unmet: Unmet) -> str:
+    """``needs 'idna <4,>=2.5', has 2.4``: why an edge is broken, short."""
+    has = f"has {unmet.installed}" if unmet.installed is not None else "not installed"
+    return f"needs {unmet.edge.spec!r}, {has}"
 
 
 def node_dict(node: Node) -> dict[str, Any]:

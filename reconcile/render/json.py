@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ..graph import Graph
     from ..plan import Plan
     from ..policy import Outcome
-    from ..reports import AuditReport, LintReport
+    from ..reports import AuditReport, GraphReport, LintReport
 
 __all__ = ["audit", "compare", "fleet", "graph", "lint", "plan"]
 
@@ -111,7 +111,12 @@ def fleet(report: FleetReport) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
-def graph(graph: Graph) -> str:
+def graph(report: GraphReport) -> str:
+    """``reconcile.graph/1``: every node and edge; an edge what is installed
+    does not satisfy has ``broken`` true and its ``problem`` (the audit
+    finding's message)."""
+    graph = report.graph
+    unmet = report.unmet_by_edge()
     doc = {
         "schema": GRAPH_SCHEMA,
         "reconcile_version": __version__,
@@ -127,6 +132,8 @@ def graph(graph: Graph) -> str:
                 "resolved": e.resolved,
                 "active": e.active,
                 "extra": e.via_extra,
+                "broken": e in unmet,
+                "problem": unmet[e].message if e in unmet else None,
             }
             for e in graph.edges
         ],

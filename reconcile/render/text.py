@@ -6,24 +6,25 @@ import shlex
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from ..models import EdgeKind, Severity
+from ..models import Severity
 from ._common import (
-    active_edges,
+    EDGE_SIDES,
     answers,
     checked_summary,
+    drawn_edges,
     plural,
     provenance_counts,
     python_line,
     tally,
+    unmet_text,
 )
 
 if TYPE_CHECKING:
     from ..compare import Comparison, Row
     from ..fleet import EnvAudit, FleetReport
-    from ..graph import Graph
     from ..plan import Plan, Step
     from ..policy import Outcome
-    from ..reports import AuditReport, LintReport
+    from ..reports import AuditReport, GraphReport, LintReport
 
 __all__ = ["audit", "compare", "fleet", "graph", "lint", "plan"]
 
@@ -170,17 +171,25 @@ def fleet(report: FleetReport) -> str:
 # the graph itself
 
 
-def graph(graph: Graph) -> str:
+def graph(report: GraphReport) -> str:
+    """Each package, then its dependencies; a dependency what is installed
+    does not satisfy is marked ``BROKEN``, with the spec and what is there."""
+    graph = report.graph
+    edges = drawn_edges(report)
+    broken = sum(1 for *_, unmet in edges if unmet is not None)
     lines = [
         f"unified graph of {graph.state.prefix}",
         python_line(graph),
         provenance_counts(graph),
-        "",
     ]
+    if broken:
+        lines.append(f"{broken} broken " + ("dependency" if broken == 1 else "dependencies")
+                     + " (marked BROKEN: what is installed does not satisfy it)")  # fmt: skip
+    lines.append("")
     deps: dict[str, list[str]] = {}
-    for src, dst, kind in active_edges(graph):
-        side = "conda" if kind is EdgeKind.DEPENDS else "pip"
-        deps.setdefault(src, []).append(f"{dst} ({side})")
+    for src, dst, kind, unmet in edges:
+        mark = f" BROKEN: {unmet_text(unmet)}" if unmet is not None else ""
+        deps.setdefault(src, []).append(f"{dst} ({EDGE_SIDES[kind]}){mark}")
     for key, node in graph.nodes.items():
         lines.append(f"{key} {node.version or '(missing)'} [{node.provenance.value}]")
         for dep in deps.get(key, []):
