@@ -320,15 +320,27 @@ def _audit_all(args: argparse.Namespace) -> int:
         raise ReconcileError("--all audits every env found: give no PREFIX and no -n")
     if args.baseline or args.write_baseline:
         raise ReconcileError("a baseline belongs to one env: not with --all")
+    from .outputs import refuse_inside, to_stdout
+
     config = _settings(args)
     options = FleetOptions(
         depth=_depth(args),
         name_map_file=args.name_map,
         fail_on=args.fail_on or config.fail_on or "error",
         config=config,
+        findings=args.format not in ("text", "json"),  # the CI formats: every finding
     )
-    report = run_fleet(list_environments(), options, jobs=args.jobs or os.cpu_count() or 1)
-    sys.stdout.write(render.FLEET[args.format](report))
+    envs = list_environments()
+    output = None if to_stdout(args.output) else args.output
+    if output:
+        refuse_inside(output, envs.prefixes, "--output")
+    report = run_fleet(envs, options, jobs=args.jobs or os.cpu_count() or 1)
+    text = render.FLEET[args.format](report)
+    if output:
+        _write_text(output, text, errors="replace")
+        sys.stdout.write(render.FLEET["text"](report))
+    else:
+        sys.stdout.write(text)
     return exit_code(report)
 
 

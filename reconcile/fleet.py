@@ -12,10 +12,10 @@ cannot be read is a row like any other and does not stop the rest.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,9 @@ from .pipeline import audit_outcome, error_text, load_graph, name_map
 
 if TYPE_CHECKING:
     from .discover.locate import Environments
-    from .models import Depth, Finding
+    from .graph import Graph
+    from .models import Depth, Finding, InstalledDist
+    from .reports import EnvFindings
 
 __all__ = ["EnvAudit", "FleetOptions", "FleetReport", "audit_env", "run_fleet"]
 
@@ -39,6 +41,9 @@ class FleetOptions:
     name_map_file: str | None = None
     fail_on: str = "error"
     config: Config = field(default_factory=Config)
+    #: send back every finding of each env, for the CI formats (one run or
+    #: suite per env); the table needs only the counts and the worst
+    findings: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -53,6 +58,18 @@ class EnvAudit:
     worst: Finding | None = None
     #: why the env could not be audited (then ``exit_code`` is that of the error, 2)
     error: str | None = None
+    #: with ``FleetOptions.findings``: every finding, and the distributions
+    #: their evidence names
+    findings: tuple[Finding, ...] = field(default=(), hash=False)
+    dists: tuple[InstalledDist, ...] = field(default=(), hash=False)
+
+    def findings_report(self, fail_on: str) -> EnvFindings:
+        """This env as the CI formats render one audit."""
+        from .reports import EnvFindings
+
+        return EnvFindings(
+            prefix=self.prefix, findings=self.findings, fail_on=fail_on, dists=self.dists
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -98,7 +115,23 @@ def audit_env(prefix: str, options: FleetOptions) -> EnvAudit:
         else Finding(
             code=worst.code, severity=worst.severity, package=worst.package, message=worst.message
         ),
+        findings=tuple(findings) if options.findings else (),
+        dists=_evidence_dists(graph, findings) if options.findings else (),
     )
+
+
+def _evidence_dists(graph: Graph, findings: Sequence[Finding]) -> tuple[InstalledDist, ...]:
+    """The distributions whose metadata folders the findings' evidence names,
+    light: what a CI format needs of them is their kind and members, not
+    their RECORD rows or requirements (the worker pickles them back)."""
+    out: dict[str, InstalledDist] = {}
+    for f in findings:
+        for path in (f.path, f.installed_dist, *f.paths):
+            if path and path not in out and path.endswith((".dist-info", ".egg-info")):
+                dist = graph.state.dist_at(path)
+                if dist is not None:
+                    out[path] = replace(dist, path=path, record=(), requires=())
+    return tuple(out.values())
 
 
 def run_fleet(envs: Environments, options: FleetOptions, *, jobs: int) -> FleetReport:

@@ -470,6 +470,16 @@ class PrefixState:
     pins: tuple[str, ...] = ()  # conda-meta/pinned, one MatchSpec each (see reconcile.pins)
     pip_conf: PipSettings | None = None  # PREFIX/pip.conf, when there is a readable one
 
+    def dist_at(self, path: str) -> InstalledDist | None:
+        """The distribution whose metadata folder (or file) is ``path``, in
+        any site-packages read: the env's, another Python's, the user site."""
+        for site in (self.site_packages, *self.other_site_packages, self.user_site):
+            if site is not None and (path == site.path or path.startswith(site.path + "/")):
+                for dist in site.dists:
+                    if dist.path == path or path.endswith("/" + dist.path.rsplit("/", 1)[-1]):
+                        return dist
+        return None
+
 
 # --------------------------------------------------------------------------
 # findings

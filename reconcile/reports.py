@@ -13,6 +13,7 @@ importing this module imports no stage.
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -21,12 +22,13 @@ if TYPE_CHECKING:
     from .check import Unmet
     from .export import EnvSpec
     from .graph import Edge, Graph
-    from .models import Finding, Severity
+    from .models import Finding, InstalledDist, Severity
     from .plan import Plan
     from .policy import Outcome
 
 __all__ = [
     "AuditReport",
+    "EnvFindings",
     "ExportReport",
     "FindingsReport",
     "FixEnd",
@@ -46,8 +48,12 @@ class FindingsReport(Protocol):
         the reports are named for."""
 
     @property
-    def graph(self) -> Graph | None:
-        """The audited prefix's graph; None for findings about files (lint)."""
+    def prefix(self) -> str | None:
+        """The audited prefix, absolute; None for findings about files (lint)."""
+
+    def dist_at(self, path: str) -> InstalledDist | None:
+        """The distribution whose metadata folder is ``path`` (prefix-relative),
+        as discovery read it; None when there is none or no prefix."""
 
     @property
     def findings(self) -> Sequence[Finding]:
@@ -80,6 +86,13 @@ class AuditReport:
         return "audit"
 
     @property
+    def prefix(self) -> str:
+        return os.path.abspath(self.graph.state.prefix)
+
+    def dist_at(self, path: str) -> InstalledDist | None:
+        return self.graph.state.dist_at(path)
+
+    @property
     def findings(self) -> Sequence[Finding]:
         return self.outcome.findings
 
@@ -96,6 +109,37 @@ class AuditReport:
         from .check import CODES
 
         return CODES
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EnvFindings:
+    """One env of ``reconcile audit --all`` as the CI formats render it: what
+    its own audit found, without its graph (the fleet's workers send back
+    only the findings, and the distributions their evidence names)."""
+
+    prefix: str
+    findings: tuple[Finding, ...] = ()
+    fail_on: str = "error"
+    #: the distributions the findings' evidence names (their members, for
+    #: the file a CI format points at)
+    dists: tuple[InstalledDist, ...] = ()
+
+    @property
+    def command(self) -> str:
+        return "audit"
+
+    @property
+    def known(self) -> None:
+        return None  # no baseline with --all
+
+    @property
+    def codes(self) -> Mapping[str, tuple[Severity, str]]:
+        from .check import CODES
+
+        return CODES
+
+    def dist_at(self, path: str) -> InstalledDist | None:
+        return next((d for d in self.dists if d.path == path), None)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -127,8 +171,11 @@ class LintReport:
         return "lint"
 
     @property
-    def graph(self) -> None:
+    def prefix(self) -> None:
         return None  # lint reads files, not a prefix
+
+    def dist_at(self, path: str) -> None:
+        return None
 
     @property
     def known(self) -> None:

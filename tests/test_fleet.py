@@ -389,3 +389,114 @@ def test_readme_shows_audit_all_as_it_is(
         return [" ".join(line.split()) for line in text.splitlines()]
 
     assert fold(out) == fold(shown)
+
+
+# ---------------------------------------------------------------------------
+# the CI formats and -o: one run, suite or block per env, as its own audit
+
+
+def _single_out(capsys: pytest.CaptureFixture[str], prefix: Path, fmt: str) -> str:
+    main(["audit", str(prefix), "--format", fmt])
+    out: str = capsys.readouterr().out
+    return out
+
+
+def test_sarif_is_one_run_per_env_each_its_own_audits(
+    fleet: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from render_support import sarif_validator
+
+    code, out, err = run_all("--format", "sarif")
+    _, doc = run_all_json()
+    assert (code, err) == (doc["exit_code"], "")
+    log = json.loads(out)
+    sarif_validator().validate(log)
+    runs = log["runs"]
+    assert len(runs) == len(SCENARIOS)
+    ids = set()
+    for run, name in zip(runs, sorted(SCENARIOS), strict=True):
+        ids.add(run.pop("automationDetails")["id"])
+        (alone,) = json.loads(_single_out(capsys, fleet[name], "sarif"))["runs"]
+        assert run == alone, name
+    assert len(ids) == len(runs)  # one code-scanning category per env
+
+
+def test_junit_is_one_suite_per_env_holding_its_own_audits_cases(
+    fleet: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from junitparser import JUnitXml
+
+    code, out, _ = run_all("--format", "junit")
+    xml = JUnitXml.fromstring(out)
+    suites = list(xml)
+    assert [s.name for s in suites] == [str(fleet[n]) for n in sorted(SCENARIOS)]
+    failures = 0
+    for suite, name in zip(suites, sorted(SCENARIOS), strict=True):
+        alone = JUnitXml.fromstring(_single_out(capsys, fleet[name], "junit"))
+        cases = lambda cs: sorted((c.classname, c.name, c.is_passed) for c in cs)  # noqa: E731
+        assert cases(suite) == cases(c for s in alone for c in s), name
+        assert suite.failures == alone.failures
+        failures += alone.failures
+    assert xml.failures == failures and (failures > 0) == (code == 1)
+
+
+def test_github_is_each_envs_own_lines_then_the_tally(
+    fleet: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run_all("--format", "github")
+    expected = "".join(_single_out(capsys, fleet[n], "github") for n in sorted(SCENARIOS))
+    *body, tally = out.splitlines()
+    assert body == expected.splitlines()
+    assert tally.startswith("reconcile audit --all: ") and tally.endswith(f"exit code {code}")
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "junit", "github"])
+def test_an_env_that_cannot_be_read_is_said_in_every_ci_format(
+    fleet: dict[str, Path], tmp_path: Path, fmt: str
+) -> None:
+    not_a_dir = tmp_path / "a-file"
+    not_a_dir.write_text("")
+    listing = Path(os.environ["HOME"]) / ".conda" / "environments.txt"
+    listing.parent.mkdir()
+    listing.write_text(f"{not_a_dir}\n")
+    code, out, _ = run_all("--format", fmt, "--fail-on", "never")
+    assert code == 2
+    if fmt == "sarif":
+        run = json.loads(out)["runs"][-1]
+        (invocation,) = run["invocations"]
+        assert invocation["executionSuccessful"] is False
+        assert "not a directory" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+        assert run["results"] == []
+    elif fmt == "junit":
+        from junitparser import Error, JUnitXml
+
+        suite = list(JUnitXml.fromstring(out))[-1]
+        assert suite.name == str(not_a_dir) and suite.errors == 1
+        (case,) = list(suite)
+        assert isinstance(case.result[0], Error) and "not a directory" in case.result[0].message
+    else:
+        assert re.search(rf"^::error title=.*::{re.escape(str(not_a_dir))}: .*not a directory", out,
+                         re.M)  # fmt: skip
+
+
+def test_output_takes_the_report_and_stdout_the_table(
+    fleet: dict[str, Path], tmp_path: Path
+) -> None:
+    report = tmp_path / "fleet.sarif"
+    code, out, _ = run_all("--format", "sarif", "-o", str(report))
+    table_code, table, _ = run_all()
+    assert (code, out) == (table_code, table)
+    assert report.read_text(encoding="utf-8") == run_all("--format", "sarif")[1]
+    dash_code, dash, _ = run_all("--format", "sarif", "-o", "-")
+    assert (dash_code, dash) == (code, report.read_text(encoding="utf-8"))
+    assert not Path("-").exists()
+
+
+def test_output_inside_any_env_is_refused(lab: object, fleet: dict[str, Path]) -> None:
+    inside = fleet["clean"] / "fleet.sarif"
+    before = hash_tree(lab.prefix("clean"))
+    code, out, err = run_all("--format", "sarif", "-o", str(inside))
+    assert code == 2 and out == ""
+    assert err.startswith("reconcile: error: --output ") and err.count("\n") == 1
+    assert "inside the audited prefix" in err
+    assert hash_tree(lab.prefix("clean")) == before

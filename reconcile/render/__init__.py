@@ -66,14 +66,15 @@ AUDIT: Formats[AuditReport] = Formats(
     junit="junit.findings",
     github="github.findings",
 )
-#: ``reconcile audit --all``: one row per env.  It takes audit's ``--format``;
-#: the CI formats are about one env's findings, and print the rows as text.
+#: ``reconcile audit --all``: it takes audit's ``--format``; text and json
+#: are one row per env, the CI formats one run (SARIF), suite (JUnit) or
+#: block of annotations (GitHub) per env, each as that env's audit writes it.
 FLEET: Formats[FleetReport] = Formats(
     text="text.fleet",
     json="json.fleet",
-    sarif="text.fleet",
-    junit="text.fleet",
-    github="text.fleet",
+    sarif="sarif.fleet",
+    junit="junit.fleet",
+    github="github.fleet",
 )
 #: ``reconcile graph``
 GRAPH: Formats[GraphReport] = Formats(

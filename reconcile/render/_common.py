@@ -11,6 +11,7 @@ from ..urls import redact_url
 
 if TYPE_CHECKING:
     from ..check import Unmet
+    from ..fleet import FleetReport
     from ..graph import Graph, Node
     from ..plan import Step
     from ..reports import GraphReport
@@ -99,6 +100,22 @@ def unmet_text(unmet: Unmet) -> str:
     """``needs 'idna <4,>=2.5', has 2.4``: why an edge is broken, short."""
     has = f"has {unmet.installed}" if unmet.installed is not None else "not installed"
     return f"needs {unmet.edge.spec!r}, {has}"
+
+
+def fleet_tally(report: FleetReport) -> str:
+    """``1 with errors, 2 without errors or warnings``: the envs by their worst."""
+    kinds = Counter(
+        "not audited"
+        if e.summary is None
+        else "with errors"
+        if e.summary["error"]
+        else "with warnings only"
+        if e.summary["warning"]
+        else "without errors or warnings"
+        for e in report.envs
+    )
+    order = ("with errors", "with warnings only", "without errors or warnings", "not audited")
+    return ", ".join(f"{kinds[k]} {k}" for k in order if kinds[k])
 
 
 def node_dict(node: Node) -> dict[str, Any]:

@@ -4,7 +4,7 @@ Each finding is pinned to the file that carries its evidence: the
 ``conda-meta/*.json`` record for conda-side findings, a dist-info's METADATA
 for pip-side ones, the clobbered file for a clobber.  Findings of other
 commands that carry a file and line (an environment.yml linter) get that
-file and line.  Without a graph (findings that do not come from a prefix)
+file and line.  Without a prefix (findings that do not come from one)
 paths are written as the findings give them.
 """
 
@@ -20,10 +20,9 @@ from typing import TYPE_CHECKING
 from ..models import DistKind, Finding
 
 if TYPE_CHECKING:
-    from ..graph import Graph
     from ..models import InstalledDist
 
-__all__ = ["Location", "evidence_files"]
+__all__ = ["DistLookup", "Location", "evidence_files"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +65,18 @@ def _files(f: Finding) -> tuple[str, ...]:
     return (*_one(f.conda_record), *_one(f.path), *_one(f.installed_dist), *_paths(f))
 
 
-def evidence_files(finding: Finding, graph: Graph | None = None) -> tuple[Location, ...]:
+#: The distribution whose metadata folder is at a path (a report's ``dist_at``).
+DistLookup = Callable[[str], "InstalledDist | None"]
+
+
+def evidence_files(finding: Finding, dist_at: DistLookup | None = None) -> tuple[Location, ...]:
     """The files that carry ``finding``'s evidence, the primary one first;
     empty when the evidence names none.
 
     A metadata folder is replaced by the file in it that says what the
     finding is about (METADATA; direct_url.json for an editable install),
-    using the folder's member list that discovery read: renderers do not
-    read the disk.
+    using the folder's member list that discovery read (``dist_at``, the
+    report's lookup): renderers do not read the disk.
     """
     out: list[Location] = []
     located: tuple[tuple[str, int | None], ...] = ()
@@ -84,7 +87,7 @@ def evidence_files(finding: Finding, graph: Graph | None = None) -> tuple[Locati
     for path, line in (*located, *((p, None) for p in files)):
         if not path:
             continue
-        loc = _metadata_file(path, finding.code, graph)
+        loc = _metadata_file(path, finding.code, dist_at)
         if line is not None:
             loc = Location(loc.path, line=line)
         if loc not in out:
@@ -92,10 +95,10 @@ def evidence_files(finding: Finding, graph: Graph | None = None) -> tuple[Locati
     return tuple(out)
 
 
-def _metadata_file(path: str, code: str, graph: Graph | None) -> Location:
+def _metadata_file(path: str, code: str, dist_at: DistLookup | None) -> Location:
     if not path.endswith((".dist-info", ".egg-info")):
         return Location(path)
-    dist = _dist_at(graph, path) if graph is not None else None
+    dist = dist_at(path) if dist_at is not None else None
     if dist is None:
         # Debris discovery did not list (no METADATA at all): the folder itself.
         return Location(path, directory=path.endswith(".dist-info"))
@@ -109,21 +112,6 @@ def _metadata_file(path: str, code: str, graph: Graph | None) -> Location:
         if name in dist.members:
             return Location(f"{path}/{name}")
     return Location(path, directory=True)
-
-
-def _dist_at(graph: Graph, path: str) -> InstalledDist | None:
-    state = graph.state
-    sites = (state.site_packages, *state.other_site_packages, state.user_site)
-    for site in sites:
-        if site is not None and (path == site.path or path.startswith(site.path + "/")):
-            for dist in site.dists:
-                if dist.path == path or path.endswith("/" + dist.path.rsplit("/", 1)[-1]):
-                    return dist
-    return None
-
-
-def prefix_of(graph: Graph | None) -> str | None:
-    return None if graph is None else os.path.abspath(graph.state.prefix)
 
 
 def shown_path(loc: Location, prefix: str | None) -> str:

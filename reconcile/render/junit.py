@@ -1,7 +1,8 @@
 """``--format junit``: findings as JUnit XML, for GitLab, Jenkins and the like.
 
-A testsuite per code, a testcase per code and package.  ``--fail-on`` only
-decides what counts as a failure; no severity is recomputed.
+A testsuite per code, a testcase per code and package (``audit --all``: a
+testsuite per env).  ``--fail-on`` only decides what counts as a failure; no
+severity is recomputed.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..models import Finding, Severity, at_or_above
-from ._evidence import evidence_files, is_known, prefix_of, shown_path
+from ._evidence import evidence_files, is_known, shown_path
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
 
+    from ..fleet import FleetReport
     from ..reports import FindingsReport
 
-__all__ = ["findings"]
+__all__ = ["findings", "fleet"]
 
 # XML 1.0 allows neither C0 controls other than tab/newline/CR nor lone
 # surrogates (a path decoded with surrogateescape).
@@ -45,6 +47,65 @@ def _set_counts(element: ET.Element, tests: int, failures: int) -> None:
     element.set("time", "0")
 
 
+def _properties(suite: ET.Element, prefix: str | None, fail_on: str) -> None:
+    import xml.etree.ElementTree as ET
+
+    props = ET.SubElement(suite, "properties")
+    if prefix is not None:
+        ET.SubElement(props, "property", name="prefix", value=_xml_text(prefix))
+    ET.SubElement(props, "property", name="fail-on", value=fail_on)
+    ET.SubElement(props, "property", name="reconcile", value=__version__)
+
+
+def _cases(
+    suite: ET.Element, report: FindingsReport, code: str, packages: dict[str, list[Finding]]
+) -> tuple[int, int]:
+    """The testcases of one code in ``suite``: one per package, or one passing
+    ``all packages``; returns (tests, failures)."""
+    import xml.etree.ElementTree as ET
+
+    fail_on, known, prefix = report.fail_on, report.known, report.prefix
+    classname = f"reconcile.{code}"
+    failures = 0
+    if not packages:
+        ET.SubElement(suite, "testcase", classname=classname, name="all packages", time="0")
+    for package, group in sorted(packages.items()):
+        case = ET.SubElement(
+            suite, "testcase", classname=classname, name=_xml_text(package), time="0"
+        )
+        files = evidence_files(group[0], report.dist_at)
+        if files:
+            case.set("file", _xml_text(shown_path(files[0], prefix)))
+        lines = []
+        for f in group:
+            where = [shown_path(loc, prefix) for loc in evidence_files(f, report.dist_at)]
+            mark = " [in baseline]" if is_known(f, known) else ""
+            lines.append(f"{f.severity.label}: {f.message}{mark}")
+            lines.extend(f"  evidence: {w}" for w in where)
+        body = _xml_text("\n".join(lines) + "\n")
+        new = [f for f in group if not is_known(f, known)]
+        worst = max(new or group, key=lambda f: f.severity)
+        if at_or_above(new, fail_on):
+            failures += 1
+            failure = ET.SubElement(
+                case,
+                "failure",
+                type=code,
+                message=_xml_text(f"{worst.severity.label}: {worst.message}"),
+            )
+            failure.text = body
+        else:
+            ET.SubElement(case, "system-out").text = body
+    return max(len(packages), 1), failures
+
+
+def _document(root: ET.Element) -> str:
+    import xml.etree.ElementTree as ET
+
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+
+
 def findings(report: FindingsReport) -> str:
     """JUnit XML: a testsuite per code, a testcase per code and package.
 
@@ -56,52 +117,50 @@ def findings(report: FindingsReport) -> str:
     """
     import xml.etree.ElementTree as ET  # only when asked for: not on the audit's path
 
-    graph, fail_on, known = report.graph, report.fail_on, report.known
-    prefix = prefix_of(graph)
     root = ET.Element("testsuites", name=f"reconcile {report.command}")
     totals = [0, 0]
     for code, packages in _groups(report.findings, report.codes):
         suite = ET.SubElement(root, "testsuite", name=code)
-        props = ET.SubElement(suite, "properties")
-        if prefix is not None:
-            ET.SubElement(props, "property", name="prefix", value=_xml_text(prefix))
-        ET.SubElement(props, "property", name="fail-on", value=fail_on)
-        ET.SubElement(props, "property", name="reconcile", value=__version__)
-        classname = f"reconcile.{code}"
-        failures = 0
-        if not packages:
-            ET.SubElement(suite, "testcase", classname=classname, name="all packages", time="0")
-        for package, group in sorted(packages.items()):
-            case = ET.SubElement(
-                suite, "testcase", classname=classname, name=_xml_text(package), time="0"
-            )
-            files = evidence_files(group[0], graph)
-            if files:
-                case.set("file", _xml_text(shown_path(files[0], prefix)))
-            lines = []
-            for f in group:
-                where = [shown_path(loc, prefix) for loc in evidence_files(f, graph)]
-                mark = " [in baseline]" if is_known(f, known) else ""
-                lines.append(f"{f.severity.label}: {f.message}{mark}")
-                lines.extend(f"  evidence: {w}" for w in where)
-            body = _xml_text("\n".join(lines) + "\n")
-            new = [f for f in group if not is_known(f, known)]
-            worst = max(new or group, key=lambda f: f.severity)
-            if at_or_above(new, fail_on):
-                failures += 1
-                failure = ET.SubElement(
-                    case,
-                    "failure",
-                    type=code,
-                    message=_xml_text(f"{worst.severity.label}: {worst.message}"),
-                )
-                failure.text = body
-            else:
-                ET.SubElement(case, "system-out").text = body
-        tests = max(len(packages), 1)
+        _properties(suite, report.prefix, report.fail_on)
+        tests, failures = _cases(suite, report, code, packages)
         _set_counts(suite, tests, failures)
         totals[0] += tests
         totals[1] += failures
     _set_counts(root, *totals)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+    return _document(root)
+
+
+def fleet(report: FleetReport) -> str:
+    """``audit --all``: a testsuite per env, named by its prefix, holding the
+    testcases its own audit's suites hold (a testcase per code and package,
+    classname ``reconcile.CODE``).  An env that could not be audited is a
+    suite with one testcase in error, with the one-line reason."""
+    import xml.etree.ElementTree as ET
+
+    fail_on = report.options.fail_on
+    root = ET.Element("testsuites", name="reconcile audit --all")
+    totals = [0, 0, 0]
+    for env in report.envs:
+        suite = ET.SubElement(root, "testsuite", name=_xml_text(env.prefix))
+        _properties(suite, env.prefix, fail_on)
+        if env.error is not None:
+            case = ET.SubElement(
+                suite, "testcase", classname="reconcile.audit", name="audit", time="0"
+            )
+            ET.SubElement(case, "error", type="not-audited", message=_xml_text(env.error))
+            _set_counts(suite, 1, 0)
+            suite.set("errors", "1")
+            totals[0] += 1
+            totals[2] += 1
+            continue
+        one = env.findings_report(fail_on)
+        tests = failures = 0
+        for code, packages in _groups(one.findings, one.codes):
+            t, f = _cases(suite, one, code, packages)
+            tests, failures = tests + t, failures + f
+        _set_counts(suite, tests, failures)
+        totals[0] += tests
+        totals[1] += failures
+    _set_counts(root, totals[0], totals[1])
+    root.set("errors", str(totals[2]))
+    return _document(root)

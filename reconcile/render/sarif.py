@@ -17,13 +17,13 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..models import Finding, Severity
-from ._evidence import Location, evidence_files, message, prefix_of
+from ._evidence import DistLookup, Location, evidence_files, message
 
 if TYPE_CHECKING:
-    from ..graph import Graph
+    from ..fleet import FleetReport
     from ..reports import FindingsReport
 
-__all__ = ["HELP", "INFORMATION_URI", "SARIF_SCHEMA", "findings"]
+__all__ = ["HELP", "INFORMATION_URI", "SARIF_SCHEMA", "findings", "fleet"]
 
 #: The OASIS schema's own id (SARIF 2.1.0 with errata 01).
 SARIF_SCHEMA = (
@@ -166,13 +166,13 @@ def _physical(loc: Location, prefix: str | None) -> dict[str, Any]:
 def _result(
     finding: Finding,
     index: int,
-    graph: Graph | None,
+    dist_at: DistLookup,
     prefix: str | None,
     known: Collection[str] | None,
 ) -> dict[str, Any]:
     from ..policy import fingerprint
 
-    files = evidence_files(finding, graph)
+    files = evidence_files(finding, dist_at)
     primary = files[0] if files else Location("", directory=True)  # the prefix itself
     digest = fingerprint(finding)
     result: dict[str, Any] = {
@@ -202,13 +202,12 @@ def _result(
     return result
 
 
-def findings(report: FindingsReport) -> str:
-    """One SARIF 2.1.0 log with one run: a rule per code the command can
-    report (and per other code the findings use), a result per finding; with
-    a baseline, each result's ``baselineState``."""
-    graph, codes, known = report.graph, report.codes, report.known
+def _run(report: FindingsReport) -> dict[str, Any]:
+    """One run: a rule per code the command can report (and per other code
+    the findings use), a result per finding; with a baseline, each result's
+    ``baselineState``."""
+    codes, known, prefix = report.codes, report.known, report.prefix
     found = report.findings
-    prefix = prefix_of(graph)
     rule_ids = list(codes)
     rule_ids += sorted({f.code for f in found} - set(codes))
     index = {code: i for i, code in enumerate(rule_ids)}
@@ -222,7 +221,7 @@ def findings(report: FindingsReport) -> str:
                 "rules": [_rule(code, codes) for code in rule_ids],
             }
         },
-        "results": [_result(f, index[f.code], graph, prefix, known) for f in found],
+        "results": [_result(f, index[f.code], report.dist_at, prefix, known) for f in found],
         "columnKind": "unicodeCodePoints",
     }
     if prefix is not None:
@@ -233,5 +232,41 @@ def findings(report: FindingsReport) -> str:
                 "description": {"text": "the audited conda prefix"},
             }
         }
-    doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return run
+
+
+def _log(runs: list[dict[str, Any]]) -> str:
+    doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": runs}
     return json.dumps(doc, indent=2, default=str) + "\n"
+
+
+def findings(report: FindingsReport) -> str:
+    """One SARIF 2.1.0 log with one run (see :func:`_run`)."""
+    return _log([_run(report)])
+
+
+def fleet(report: FleetReport) -> str:
+    """``audit --all``: one SARIF 2.1.0 log, one run per env, in the
+    listing's order, each as that env's own audit writes it.
+
+    Each run has its own ``automationDetails.id`` (``reconcile audit PREFIX/``):
+    GitHub code scanning takes what comes before its last slash as the run's
+    category, and does not accept two runs of one tool and one category in
+    one upload.  An env that
+    could not be audited is a run without results whose invocation failed,
+    with the one-line reason."""
+    runs = []
+    for env in report.envs:
+        run = _run(env.findings_report(report.options.fail_on))
+        run["automationDetails"] = {"id": f"reconcile audit {env.prefix}/"}
+        if env.error is not None:
+            run["invocations"] = [
+                {
+                    "executionSuccessful": False,
+                    "toolExecutionNotifications": [
+                        {"level": "error", "message": {"text": env.error}}
+                    ],
+                }
+            ]
+        runs.append(run)
+    return _log(runs)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-from collections import Counter
 from typing import TYPE_CHECKING
 
 from ..models import Severity
@@ -12,6 +11,7 @@ from ._common import (
     answers,
     checked_summary,
     drawn_edges,
+    fleet_tally,
     plural,
     provenance_counts,
     python_line,
@@ -128,21 +128,6 @@ def _worst_line(env: EnvAudit) -> str:
     return "-" if w is None else f"[{w.severity.label}] {w.code} {w.package}: {w.message}"
 
 
-def _fleet_tally(report: FleetReport) -> str:
-    kinds = Counter(
-        "not audited"
-        if e.summary is None
-        else "with errors"
-        if e.summary["error"]
-        else "with warnings only"
-        if e.summary["warning"]
-        else "without errors or warnings"
-        for e in report.envs
-    )
-    order = ("with errors", "with warnings only", "without errors or warnings", "not audited")
-    return ", ".join(f"{kinds[k]} {k}" for k in order if kinds[k])
-
-
 def fleet(report: FleetReport) -> str:
     """One row per env: its path, error and warning counts, and its worst finding."""
     opts = report.options
@@ -163,7 +148,7 @@ def fleet(report: FleetReport) -> str:
     lines.append("")
     for path in report.gone:
         lines.append(f"gone: {path} (listed in environments.txt, no longer exists)")
-    lines.append(f"{_fleet_tally(report)}; exit code {report.exit_code}")
+    lines.append(f"{fleet_tally(report)}; exit code {report.exit_code}")
     return "\n".join(lines) + "\n"
 
 
