@@ -176,6 +176,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--pinned", action="store_true", help="pin every package")
     export.add_argument("--no-builds", action="store_true", help="with --pinned: no build strings")
     export.add_argument("--constraints", metavar="FILE", help="also write pip constraints here")
+    export.add_argument(
+        "--as-is",
+        action="store_true",
+        help="the env as it is, no repair: pip's packages at their installed versions "
+        "(also those over conda's), conda's as recorded",
+    )
+    export.add_argument(
+        "--yml-name", metavar="NAME", help="the environment.yml's name: (default: the env's folder)"
+    )
     export_source = export.add_mutually_exclusive_group()
     export_source.add_argument(
         "--offline", action="store_true", help="repair from installed + local caches (default)"
@@ -590,6 +599,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     if args.no_builds and not args.pinned:
         raise ReconcileError("--no-builds needs --pinned")
+    if args.as_is and (args.find_links or args.index_url or args.offline):
+        raise ReconcileError("--as-is repairs nothing: no --offline, --find-links or --index-url")
+    if args.yml_name is not None and not args.yml_name.strip():
+        raise ReconcileError("--yml-name needs a name")
     if args.constraints == STDOUT:
         raise ReconcileError("--constraints needs a file: environment.yml names it by its path "
                              "(-c FILE); '-' is standard output")  # fmt: skip
@@ -608,14 +621,16 @@ def _cmd_export(args: argparse.Namespace) -> int:
         if path:
             _outside_prefix(path, graph, option)
     ref = relative_reference(args.constraints, args.output, cwd) if args.constraints else None
-    options = ExportOptions(pinned=args.pinned, builds=not args.no_builds, constraints=ref)
+    options = ExportOptions(
+        pinned=args.pinned, builds=not args.no_builds, constraints=ref, as_is=args.as_is
+    )
     # pip's side, when it does not fit conda's, is moved by the plan's resolver.
     repair = resolver_repair(
         graph, offline=not args.index_url, find_links=args.find_links, index_url=args.index_url
     )
     prefix = str(graph.state.prefix)
     try:
-        spec = build_spec(graph, options, repair=repair)
+        spec = build_spec(graph, options, repair=repair, name=args.yml_name)
     except ExportImpossible as exc:
         report = ExportReport(
             prefix=prefix, explanations=exc.explanations, suggestions=exc.suggestions

@@ -60,7 +60,7 @@ is pinned by version instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
@@ -74,7 +74,7 @@ from .channels import channel_name, file_url_path
 from .conda_pins import conda_pins, unconstrained, valid_pin, written
 from .errors import ReconcileError
 from .graph import Graph, Node, Ownership, Provenance, spec_name
-from .models import CondaRecord, DistKind, EdgeKind, InstalledDist
+from .models import CONDA_INSTALLERS, CondaRecord, DistKind, EdgeKind, InstalledDist
 from .requirements import ARCHIVE_SUFFIXES
 from .urls import redact_text, redact_url
 
@@ -117,6 +117,9 @@ class ExportOptions:
     pinned: bool = False
     builds: bool = True
     constraints: str | None = None
+    #: no repair: pip's packages at their installed versions, pip's copies
+    #: over conda's packages written as pip lines, every conflict a warning
+    as_is: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -163,6 +166,7 @@ class EnvSpec:
     prefix: str
     mode: Mode
     builds: bool
+    as_is: bool = False  # no repair (ExportOptions.as_is)
     channels: tuple[str, ...]
     conda: tuple[str, ...]
     conda_from: str  # how the conda specs were chosen, one phrase
@@ -383,6 +387,35 @@ def _pip_only(graph: Graph) -> list[Node]:
     ]
 
 
+def _pip_over_conda(graph: Graph) -> list[Node]:
+    """conda's packages whose files are now another installer's copy (pip
+    installed over them): as it is, the env has pip's."""
+    return [
+        n
+        for n in graph.nodes.values()
+        if n.provenance is Provenance.CONFLICT
+        and n.ownership in (Ownership.OVERWRITTEN, Ownership.SHADOWED)
+        and n.effective is not None
+        and n.effective.installer not in CONDA_INSTALLERS
+    ]
+
+
+def _as_installed(pip_nodes: list[Node]) -> dict[str, Version | None]:
+    return {n.key: n.effective.version if n.effective else None for n in pip_nodes}
+
+
+def _conflicts_kept(
+    graph: Graph, conda_versions: Mapping[str, Version], versions: Mapping[str, Version | None]
+) -> list[tuple[str, str]]:
+    """As it is: what pip's side breaks stays broken, and is said (with the
+    package each line is about)."""
+    return [
+        (key, f"as it is: {c}: the recreated env has the same conflict (without --as-is, "
+              "export moves pip's packages to versions that fit)")
+        for key, c in _conflicts(graph, conda_versions, versions)
+    ]  # fmt: skip
+
+
 def _pip_requires(graph: Graph, pip_keys: set[str]) -> dict[str, set[str]]:
     """pip-only key -> the pip-only keys it requires (active, resolved edges)."""
     out: dict[str, set[str]] = {k: set() for k in pip_keys}
@@ -448,7 +481,17 @@ def conflicts(
     Python distributions at ``conda_versions`` (and the env's Python): one
     line per broken requirement.  A requirement nothing installed provides is
     not a conflict: pip installs it when the env is recreated."""
-    out: list[str] = []
+    return [text for _, text in _conflicts(graph, conda_versions, pip_versions)]
+
+
+def _conflicts(
+    graph: Graph,
+    conda_versions: Mapping[str, Version],
+    pip_versions: Mapping[str, Version | None],
+) -> list[tuple[str, str]]:
+    """:func:`conflicts`, each with the package it is about: the required
+    one (the distribution itself for its Requires-Python)."""
+    out: list[tuple[str, str]] = []
     python = graph.python
     for key in sorted(pip_versions):
         node = graph.nodes[key]
@@ -457,10 +500,10 @@ def conflicts(
             continue
         rp = dist.requires_python
         if python is not None and rp is not None and not rp.contains(python.version, True):
-            out.append(
+            out.append((key,
                 f"{key} {pip_versions[key]} requires Python {dist.requires_python}; "
                 f"the environment's Python is {python.version}"
-            )
+            ))  # fmt: skip
     for edge in graph.edges:
         if edge.kind is not EdgeKind.REQUIRES or not edge.active or not edge.resolved:
             continue
@@ -488,7 +531,8 @@ def conflicts(
         src_version = (
             pip_versions.get(edge.source) if source_is_pip else conda_versions.get(edge.source)
         )
-        out.append(f"{edge.source} {src_version} requires {req}; {who} {edge.target} is {have}")
+        text = f"{edge.source} {src_version} requires {req}; {who} {edge.target} is {have}"
+        out.append((edge.target, text))
     return out
 
 
@@ -516,27 +560,49 @@ def build_spec(
     state = graph.state
     conda, conda_from = _conda_specs(graph, options)
 
+    # As it is, pip's copies over conda's packages are pip's lines too, and
+    # conda's versions of them are no constraint.
+    over_conda = _pip_over_conda(graph) if options.as_is else []
+    replaced = {n.key for n in over_conda}
     pins = conda_pins(graph)
     notes = list(unconstrained(graph, pins))
+    kept_pins = [p for p in written(pins.values()) if p.name not in replaced]
     constraints = [Constraint(name=p.name, version=str(p.version), conda=p.record.name)
-                   for p in written(pins.values())]  # fmt: skip
-    conda_versions: dict[str, Version] = {p.name: p.version for p in written(pins.values())}
+                   for p in kept_pins]  # fmt: skip
+    conda_versions: dict[str, Version] = {p.name: p.version for p in kept_pins}
 
-    pip_nodes = _pip_only(graph)
-    versions, moved, added = _fit_pip_to_conda(graph, pip_nodes, conda_versions, repair)
-    changes = [*moved, *_conda_comes_back(graph)]
-    lines, line_notes, warnings = _pip_lines(graph, pip_nodes, versions, pinned=options.pinned)
+    pip_nodes = _pip_only(graph) + over_conda
+    moved: list[Change] = []
+    added: Mapping[NormalizedName, Version] = {}
+    if options.as_is:
+        versions = _as_installed(pip_nodes)
+    else:
+        versions, moved, added = _fit_pip_to_conda(graph, pip_nodes, conda_versions, repair)
+    changes = [*moved, *_conda_comes_back(graph, keep=replaced)]
+    lines, line_notes, pin_warnings = _pip_lines(graph, pip_nodes, versions,
+                                                 pinned=options.pinned)  # fmt: skip
+    warnings = [text for _, text in pin_warnings]
+    if options.as_is:
+        # What pip's side breaks stays broken: said once per package (a
+        # conda depends on it already said so above).
+        warned = {key for key, _ in pin_warnings}
+        warnings = [
+            *(text for key, text in _conflicts_kept(graph, conda_versions, versions)
+              if key not in warned),
+            *warnings,
+        ]  # fmt: skip
     if options.pinned:
         added_lines, added_changes = _added_by_repair(added)
         lines += added_lines
         changes += added_changes
-    conda, pip_notes = _with_conda_pip(conda, lines, graph)
+    conda, lines, pip_notes = _with_conda_pip(conda, lines, graph, pinned=options.pinned)
     notes += [*line_notes, *pip_notes, *_not_exported(graph, pip_nodes, pinned=options.pinned)]
 
     return EnvSpec(
         name=name or _env_name(graph),
         prefix=str(state.prefix),
         mode="pinned" if options.pinned else "history",
+        as_is=options.as_is,
         builds=options.builds,
         channels=channels(graph),
         conda=tuple(conda),
@@ -613,10 +679,11 @@ def _fit_pip_to_conda(
     return versions, changes, added
 
 
-def _conda_comes_back(graph: Graph) -> list[Change]:
+def _conda_comes_back(graph: Graph, keep: Collection[str] = ()) -> list[Change]:
     """Where pip changed conda's packages, the recreated env has conda's: a
     copy pip replaced or removed comes back, and a second copy beside
-    conda's is left out."""
+    conda's is left out; except the packages in ``keep``, whose pip copy
+    the export writes (as it is)."""
     changes: list[Change] = []
     for node in graph.nodes.values():
         if node.provenance is Provenance.CONDA_PYTHON and len(node.dists) > 1:
@@ -631,6 +698,8 @@ def _conda_comes_back(graph: Graph) -> list[Change]:
                         )
                     )
         if node.provenance is Provenance.CONFLICT and node.record is not None:
+            if node.key in keep:
+                continue
             dist = node.effective
             changes.append(
                 Change(
@@ -651,7 +720,7 @@ def _pip_lines(
     versions: Mapping[str, Version | None],
     *,
     pinned: bool,
-) -> tuple[list[PipLine], list[str], list[str]]:
+) -> tuple[list[PipLine], list[str], list[tuple[str, str]]]:
     """The pip section, with the notes and the warnings its lines bring.
 
     One line per pip-only distribution, at its exported version (``versions``)
@@ -661,7 +730,7 @@ def _pip_lines(
     required = _needed_by_pip(graph, pip_nodes)
     lines: list[PipLine] = []
     notes: list[str] = []
-    warnings: list[str] = []
+    warnings: list[tuple[str, str]] = []  # (package, warning)
     for node in sorted(pip_nodes, key=lambda n: n.key):
         dist = node.effective
         assert dist is not None
@@ -678,7 +747,7 @@ def _pip_lines(
                 f"({redact_url(dist.direct_url.url)}); written as {line}"
             )
         shown = str(v) if v is not None else dist.version_text or None
-        warnings.extend(_conda_pins(graph, node, line, shown))
+        warnings.extend((node.key, w) for w in _conda_pins(graph, node, line, shown))
         lines.append(
             PipLine(name=dist.name, line=line, kind=kind, version=shown, requested=dist.requested)
         )
@@ -713,17 +782,36 @@ def _added_by_repair(added: Mapping[NormalizedName, Version]) -> tuple[list[PipL
 
 
 def _with_conda_pip(
-    conda: list[str], lines: list[PipLine], graph: Graph
-) -> tuple[list[str], list[str]]:
+    conda: list[str], lines: list[PipLine], graph: Graph, *, pinned: bool
+) -> tuple[list[str], list[PipLine], list[str]]:
     """The conda dependencies with pip among them when there is a pip
-    section (conda's own pip runs it), and a note saying so."""
+    section: conda runs that section with the env's own pip, and with no
+    ``- pip`` it runs whatever pip it finds, or none (``reconcile lint``'s
+    pip-not-in-conda).  Returns the conda specs, the pip lines and a note.
+
+    Pinned like the rest in the pinned mode: conda's record of pip (already
+    among the pinned records), else the version of the pip installed here
+    (whose line then leaves the pip section: conda's ``pip=X`` is that
+    pip), else unpinned (there is no version to pin to).  Unpinned in the
+    history mode, which writes what was asked for and lets conda choose the
+    rest: any pip that fits the env's Python runs a pip section."""
     if not lines or any(_spec_key(s) == "pip" for s in conda):
-        return conda, []
-    if any(r.name == "pip" for r in graph.state.records):
-        conda = [*conda, "pip"]
-        conda.sort(key=_spec_key)
-        return conda, ["pip added to the conda packages: the pip section needs it"]
-    return conda, ["no conda pip here; conda adds one when it creates the env"]
+        return conda, lines, []
+    own = next((p for p in lines if p.name == "pip" and p.kind == "index"), None)
+    record = next((r for r in graph.state.records if r.name == "pip"), None)
+    if record is not None:
+        spec, why = "pip", "the pip section needs it"
+    elif own is not None:
+        lines = [p for p in lines if p is not own]
+        spec = f"pip={own.version}" if pinned and own.version else "pip"
+        why = "the pip section needs it; this env's pip came from pip: its line moves here"
+    else:
+        spec = "pip"
+        why = "the pip section needs it; this env has no pip" + (
+            ", so it is not pinned" if pinned else ""
+        )
+    conda = sorted([*conda, spec], key=_spec_key)
+    return conda, lines, [f"{spec} added to the conda packages: {why}"]
 
 
 def _not_exported(graph: Graph, pip_nodes: list[Node], *, pinned: bool) -> list[str]:

@@ -187,8 +187,10 @@ def stack() -> Graph:
 def test_history_mode_takes_the_requested_specs():
     spec = build_spec(stack())
     assert spec.mode == "history"
-    assert spec.conda == ("python=3.11", "conda-forge::requests", "six")
-    assert "conda adds one" in " ".join(spec.notes)  # no conda pip to name
+    # pip among the conda specs (unpinned: the history mode lets conda choose),
+    # though this env has none: conda runs the pip section with it
+    assert spec.conda == ("pip", "python=3.11", "conda-forge::requests", "six")
+    assert "pip added to the conda packages" in " ".join(spec.notes)
     assert "history" in spec.conda_from
 
 
@@ -248,7 +250,8 @@ def test_without_any_request_the_leaves_and_python_are_pinned():
 def test_pinned_mode_pins_every_record(builds, expected):
     spec = build_spec(stack(), ExportOptions(pinned=True, builds=builds))
     assert expected in spec.conda
-    assert len(spec.conda) == 4
+    assert len(spec.conda) == 5  # the 4 records, and pip (none installed: unpinned)
+    assert "pip" in spec.conda
 
 
 def test_channels_in_the_order_the_env_used_them_without_credentials():
@@ -546,10 +549,11 @@ def _write_dist(site: Path, name: str, version: str, *, installer: str, extra: d
     return f"{SITE}/{folder.name}"
 
 
-def make_prefix(root: Path, *, conflict: bool = False) -> Path:
+def make_prefix(root: Path, *, conflict: bool = False, with_pip: bool = False) -> Path:
     """A conda env with a token channel, and pip installs whose PEP 610 records
     carry a password, a token user and a signed URL.  With ``conflict``, a pip
-    package also needs a six conda's cannot be, so export must resolve."""
+    package also needs a six conda's cannot be, so export must resolve; with
+    ``with_pip``, conda's pip is installed too."""
     site = root / SITE
     site.mkdir(parents=True)
     meta = root / "conda-meta"
@@ -560,6 +564,9 @@ def make_prefix(root: Path, *, conflict: bool = False) -> Path:
         ("python", "3.11.7", "0", "https://user:hunter2-PLANTED@repo.example/main/linux-64", []),
         ("six", "1.16.0", "py_0", token_channel, [f"{six}/METADATA"]),
     ]
+    if with_pip:
+        pip = _write_dist(site, "pip", "24.0", installer="conda", extra={})
+        records.append(("pip", "24.0", "pyhd8ed1ab_0", token_channel, [f"{pip}/METADATA"]))
     for name, version, build, channel, files in records:
         (meta / f"{name}-{version}-{build}.json").write_text(
             json.dumps(
@@ -646,17 +653,24 @@ def test_no_credential_reaches_any_output(capsys, tmp_path, monkeypatch):
 
 
 def test_export_then_compare_the_same_prefix_matches(capsys, tmp_path, monkeypatch):
-    prefix = make_prefix(tmp_path / "env")
-    monkeypatch.setenv("HOME", str(tmp_path))
-    for mode in ([], ["--pinned"]):
-        yml = tmp_path / "environment.yml"
-        cons = tmp_path / "pip-constraints.txt"
-        assert main(["export", str(prefix), *mode, "-o", str(yml), "--constraints", str(cons)]) == 0
-        capsys.readouterr()
-        code = main(["compare", str(prefix), str(yml)])
-        out = capsys.readouterr().out
-        assert code == 0, out
-        assert "the environment matches the file" in out
+    """With conda's pip in the env, its export describes it exactly.  Without
+    one, the file still asks for pip (conda runs the pip section with it, and
+    adds one if the file does not): that is the one difference."""
+    for with_pip in (True, False):
+        prefix = make_prefix(tmp_path / f"env-{with_pip}", with_pip=with_pip)
+        monkeypatch.setenv("HOME", str(tmp_path))
+        for mode in ([], ["--pinned"]):
+            yml = tmp_path / "environment.yml"
+            cons = tmp_path / "pip-constraints.txt"
+            code = main(["export", str(prefix), *mode, "-o", str(yml), "--constraints", str(cons)])
+            assert code == 0
+            capsys.readouterr()
+            code = main(["compare", str(prefix), str(yml), "--format", "json"])
+            doc = json.loads(capsys.readouterr().out)
+            bad = [(r["side"], r["package"], r["status"]) for r in doc["rows"]
+                   if r["status"] not in ("ok", "extra")]  # fmt: skip
+            assert bad == ([] if with_pip else [("conda", "pip", "missing")]), mode
+            assert code == (0 if with_pip else 1)
 
 
 def test_readme_shows_the_demo_export_as_it_is(capsys, tmp_path, monkeypatch):
@@ -786,3 +800,125 @@ def test_export_constraints_cannot_be_stdout(capsys, tmp_path, monkeypatch):
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "--constraints" in err, err
     assert not (tmp_path / "env.yml").exists() and not (tmp_path / "-").exists()
+
+
+# ---------------------------------------------------------------------------
+# --as-is, --yml-name, and pip among conda's dependencies
+
+
+def test_as_is_keeps_pip_versions_that_do_not_fit_and_says_so(capsys, tmp_path, monkeypatch):
+    """needsix requires six>=2; conda's six is 1.16.0.  Repaired, no version
+    fits (exit 1, nothing written); as it is, needsix 1.0 is written with a
+    warning in the file and on stderr."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    prefix = make_prefix(tmp_path / "env", conflict=True)
+    assert main(["export", str(prefix), "--pinned", "-o", "repaired.yml"]) == 1
+    assert not (tmp_path / "repaired.yml").exists()
+    capsys.readouterr()
+    assert main(["export", str(prefix), "--pinned", "--as-is", "-o", "env.yml"]) == 0
+    err = capsys.readouterr().err
+    text = (tmp_path / "env.yml").read_text()
+    assert "needsix==1.0" in yaml.safe_load(text)["dependencies"][-1]["pip"]
+    assert "(export, pinned mode, as it is: no repair)" in text.splitlines()[0]
+    warning = "as it is: needsix 1.0 requires six>=2; conda's six is 1.16.0"
+    assert f"# warning: {warning}" in text
+    assert f"reconcile export: warning: {warning}" in err
+
+
+def test_as_is_writes_pips_copies_over_condas_and_leaves_their_pins_out(
+    capsys, tmp_path, monkeypatch
+):
+    """The demo: pip put six 1.17.0, urllib3 2.2.3 and idna 2.4 over conda's.
+    Repaired, no export exists; as it is, pip's copies are pip lines, conda
+    keeps its records (the env conda recreates, then pip installs over, as
+    here), and the constraints pin only what pip did not replace."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    args = ["export", str(DEMO), "--pinned", "--as-is", "-o", "env.yml", "--constraints", "pc.txt"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    data = yaml.safe_load((tmp_path / "env.yml").read_text())
+    conda_specs, pip = data["dependencies"][:-1], data["dependencies"][-1]["pip"]
+    assert {"six=1.16.0=py_0", "urllib3=1.26.20=py_0", "idna=3.10=py_0"} <= set(conda_specs)
+    assert {"six==1.17.0", "urllib3==2.2.3", "idna==2.4"} <= set(pip)
+    assert "types-requests==2.32.0.20240914" in pip
+    pins = [ln for ln in (tmp_path / "pc.txt").read_text().splitlines() if not ln.startswith("#")]
+    assert pins == [
+        "certifi==2024.8.30",
+        "charset-normalizer==3.4.0",
+        "python-dateutil==2.9.0.post0",
+        "requests==2.32.3",
+    ]
+    # idna 2.4 breaks conda's requests: said once (conda's depends), not twice
+    assert err.count("warning:") == 1 and "'idna <4,>=2.5'" in err
+
+
+def test_as_is_and_a_repair_source_exclude_each_other(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    code = main(["export", str(DEMO), "--as-is", "--offline"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "--as-is" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        pytest.param([], "env", id="default-the-folder"),
+        pytest.param(["--yml-name", "project"], "project", id="given"),
+        pytest.param(["--yml-name", "yes"], "yes", id="a-yaml-boolean-stays-a-string"),
+    ],
+)
+def test_yml_name_sets_the_files_name(capsys, tmp_path, monkeypatch, args, name):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    prefix = make_prefix(tmp_path / "env")
+    assert main(["export", str(prefix), *args]) == 0
+    assert yaml.safe_load(capsys.readouterr().out)["name"] == name
+
+
+def test_an_empty_yml_name_is_a_usage_error(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    prefix = make_prefix(tmp_path / "env")
+    assert main(["export", str(prefix), "--yml-name", " "]) == 2
+    assert "--yml-name" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("pinned", "expected"),
+    [
+        pytest.param(False, "pip", id="history-unpinned"),
+        pytest.param(True, "pip=24.0", id="pinned-at-the-envs-pip"),
+    ],
+)
+def test_a_pip_that_pip_installed_moves_to_the_conda_specs(pinned, expected):
+    g = graph(
+        dist("attrs", "24.2.0", requested=True),
+        dist("pip", "24.0", requested=True),
+        records=(python_record(),),
+    )
+    spec = build_spec(g, ExportOptions(pinned=pinned))
+    assert expected in spec.conda
+    assert [p.name for p in spec.pip] == ["attrs"]  # conda's pip=24.0 is that pip
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [
+        pytest.param([], id="history"),
+        pytest.param(["--pinned"], id="pinned"),
+        pytest.param(["--pinned", "--no-builds"], id="pinned-no-builds"),
+    ],
+)
+@pytest.mark.parametrize("with_pip", [True, False], ids=["conda-pip", "no-pip"])
+def test_reconciles_own_lint_finds_pip_in_every_export(
+    capsys, tmp_path, monkeypatch, mode, with_pip
+):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    prefix = make_prefix(tmp_path / "env", with_pip=with_pip)
+    assert main(["export", str(prefix), *mode, "-o", "env.yml", "--constraints", "pc.txt"]) == 0
+    capsys.readouterr()
+    main(["lint", "env.yml", "--format", "json"])
+    codes = {f["code"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert "pip-not-in-conda" not in codes
+    assert "pip-replaces-conda" not in codes

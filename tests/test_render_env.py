@@ -21,6 +21,7 @@ def test_yml_reads_back_as_the_spec_and_is_deterministic():
         "name": "work",
         "channels": ["conda-forge"],
         "dependencies": [
+            "pip",
             "python=3.11",
             "conda-forge::requests",
             "six",

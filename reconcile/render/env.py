@@ -41,8 +41,9 @@ def _comment(text: str) -> str:
 
 
 def _header(spec: EnvSpec, what: str) -> list[str]:
+    how = f"{spec.mode} mode" + (", as it is: no repair" if spec.as_is else "")
     return [
-        _comment(f"{what} written by {spec.tool} (export, {spec.mode} mode)"),
+        _comment(f"{what} written by {spec.tool} (export, {how})"),
         _comment(f"from the prefix {spec.prefix}"),
     ]
 
@@ -53,9 +54,8 @@ def environment_yml(spec: EnvSpec) -> str:
     lines.append(_comment(f"conda: {spec.conda_from}"))
     if spec.pip:
         which = "all" if spec.mode == "pinned" else "those requested or needed by no other"
-        lines.append(
-            _comment(f"pip: packages no conda package owns ({which}), as pip installs them")
-        )
+        owned = "no conda package owns" + (", and pip's copies over conda's" if spec.as_is else "")
+        lines.append(_comment(f"pip: packages {owned} ({which}), as pip installs them"))
     if spec.constraints_ref:
         lines.append(
             _comment(
