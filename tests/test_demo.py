@@ -51,3 +51,28 @@ def test_python_m_reconcile_on_the_demo():
     assert "\n4 errors, 0 warnings, 1 info\n" in result.stdout
     # errors: the audit ends with the commands that repair them
     assert result.stdout.rstrip().endswith(f"reconcile fix {DEMO}")
+
+
+def test_the_demos_paths_name_its_build_folder_not_a_checkout():
+    """What the demo's installers wrote names the fixed folder it was built in
+    (fixtures/build_demo.py), which the build removes: every clone audits
+    the same paths, and none is this checkout's."""
+    sys.path.insert(0, str(DEMO.parent.parent))
+    try:
+        from build_demo import BUILT_IN
+    finally:
+        sys.path.pop(0)
+    site = DEMO / "lib" / "python3.11" / "site-packages"
+    written = {
+        "pth": (site / "__editable__.lab_src_editable-0.1.0.pth").read_text(),
+        "direct_url": (site / "lab_src_editable-0.1.0.dist-info" / "direct_url.json").read_text(),
+        "shebang": (DEMO / "bin" / "normalizer").read_text().splitlines()[0],
+        "build.log": (DEMO.parent / "build.log").read_text(),
+    }
+    repo = str(DEMO.parent.parent.parent)
+    for what, text in written.items():
+        assert str(BUILT_IN) in text, what
+        assert repo not in text, what
+    assert not BUILT_IN.exists()
+    editable = json.loads(written["direct_url"])["url"]
+    assert editable == f"file://{BUILT_IN}/src/lab-src-editable"

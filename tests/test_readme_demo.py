@@ -5,14 +5,14 @@ A block is checked when its commands use the demo (``fixtures/``, or the copy
 ``/tmp/demo`` the fix loop makes, which runs in a temporary folder here) and
 its output is shown whole (no ``...`` line). The README writes what differs
 between machines as placeholders: paths in the clone as ``./`` (reconcile
-prints them absolute), ``file://<checkout>/`` for its URLs, ``<build>`` for
-the checkout the demo was built in (its editable install names it), ``<journal>``
-for the fix's journal folder and ``<time>`` for its time.
+prints them absolute), ``file://<checkout>/`` for its URLs, ``<journal>``
+for the fix's journal folder and ``<time>`` for its time.  What the demo's
+installers wrote names the fixed folder it was built in
+(fixtures/build_demo.py), the same in every clone: shown as it is.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shlex
@@ -91,15 +91,7 @@ EXIT_CODES = {
 }
 
 
-def _built_in() -> str:
-    """The checkout the demo was built in: its editable install names it."""
-    site = REPO / "fixtures" / "demo" / "prefix" / "lib" / "python3.11" / "site-packages"
-    doc = json.loads((site / "lab_src_editable-0.1.0.dist-info" / "direct_url.json").read_text())
-    return doc["url"].removeprefix("file://").removesuffix("/fixtures/demo/src/lab-src-editable")
-
-
 def _normalize(text: str, demo_copy: Path, state: Path) -> str:
-    text = text.replace(f"{_built_in()}/fixtures/demo/src/", "<build>/fixtures/demo/src/")
     text = text.replace(str(demo_copy), "/tmp/demo")
     text = text.replace(f"file://{REPO}/", "file://<checkout>/")
     text = text.replace(f"{REPO}/", "./")
