@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 
 from .. import __version__
+from ..filenames import METADATA_DIR_SUFFIXES, parse_conda_dist, parse_metadata_dirname
 from ..urls import redact_text, redact_url
 from . import journal as jr
 from ._state import new_journal_dir, prefix_dir, read_json, write_json
@@ -576,7 +577,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
         src.dist
         for a in actions
         for _, src in a.linked
-        if any((src.staged / d / f".{src.dist.rsplit('-', 2)[0]}-post-link{x}").exists()
+        if any((src.staged / d / f".{parse_conda_dist(src.dist).name}-post-link{x}").exists()
                for d, x in (("bin", ".sh"), ("Scripts", ".bat")))
     )  # fmt: skip
     if scripts:
@@ -998,9 +999,11 @@ def _probe_names(graph: Graph, actions: Sequence[Action]) -> list[str]:
         words = a.step.args if a.kind == "remove" else a.specs
         for word in words:
             base = os.path.basename(word.rstrip("/"))
-            if base.endswith((".dist-info", ".egg-info")):
-                base = base.rsplit("-", 1)[0]
-            touched.add(canonicalize_name(_parse_spec(base)[1].split("==")[0]))
+            if base.endswith(METADATA_DIR_SUFFIXES):
+                name = parse_metadata_dirname(base).name
+            else:
+                name = _parse_spec(base)[1].split("==")[0]
+            touched.add(canonicalize_name(name))
     return sorted(
         node.key
         for node in graph.nodes.values()
