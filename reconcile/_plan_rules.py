@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from packaging.utils import canonicalize_name
 
-from .graph import Graph, Node, Ownership, spec_name
+from ._conda import spec_name
+from .graph import Graph, Node, Ownership
 from .models import CondaRecord, InstalledDist
 from .names import NameMap
 from .pins import pin_allows, pinned_node, pins_for

@@ -41,17 +41,17 @@ from typing import Any, TypedDict
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    NormalizedName,
-    canonicalize_name,
+from packaging.utils import NormalizedName, canonicalize_name
+
+from ._conda import split_spec_name
+from .channels import file_url_path
+from .errors import ReconcileError
+from .filenames import (
+    InvalidFilename,
+    is_wheel_filename,
     parse_sdist_filename,
     parse_wheel_filename,
 )
-
-from .channels import file_url_path
-from .errors import ReconcileError
 
 __all__ = [
     "ARCHIVE_SUFFIXES",
@@ -497,10 +497,6 @@ def _strings(
             )
 
 
-# conda package names: letters, digits, ``_ . - +``; conda lower-cases them.
-_CONDA_SPEC = re.compile(r"\s*([A-Za-z0-9_][A-Za-z0-9_.+-]*|\*)(.*)\Z", re.S)
-
-
 def _conda_dep(
     text: str, selector: str | None, source: str, line: int, problems: list[LineProblem]
 ) -> CondaDep | None:
@@ -509,13 +505,13 @@ def _conda_dep(
     if "::" in spec:
         channel, _, spec = spec.rpartition("::")
         channel = channel.strip() or None
-    m = _CONDA_SPEC.match(spec)
-    if not spec or m is None or m.group(1) == "*":
+    split = split_spec_name(spec)
+    if not spec or split is None:
         problems.append(
             LineProblem(source=source, line=line, text=text, reason="not a conda package spec")
         )
         return None
-    rest = m.group(2)
+    name, rest = split
     if rest and rest[0] not in " =<>!~[*,|":
         problems.append(
             LineProblem(source=source, line=line, text=text, reason="not a conda package spec")
@@ -523,7 +519,7 @@ def _conda_dep(
         return None
     return CondaDep(
         text=text,
-        name=m.group(1).lower(),
+        name=name,
         spec=spec.strip(),
         channel=channel,
         selector=selector,
@@ -911,13 +907,14 @@ def _egg_name(url: str) -> NormalizedName | None:
 
 def _name_from_filename(filename: str) -> tuple[NormalizedName | None, str | None]:
     try:
-        if filename.endswith(".whl"):
-            name, version, _, _ = parse_wheel_filename(filename)
-            return name, str(version)
-        name, version = parse_sdist_filename(filename)
-        return name, str(version)
-    except (InvalidWheelFilename, InvalidSdistFilename, ValueError):
+        parsed = (
+            parse_wheel_filename(filename)
+            if is_wheel_filename(filename)
+            else parse_sdist_filename(filename)
+        )
+    except InvalidFilename:
         return None, None
+    return parsed.name, str(parsed.version)
 
 
 def requirement_entry(
