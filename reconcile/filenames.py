@@ -36,7 +36,7 @@ they are compared.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from .models import parse_version
 
@@ -85,10 +85,10 @@ class InvalidFilename(ValueError):
 # Python metadata folders
 
 
-@dataclass(frozen=True, slots=True)
-class MetadataDirName:
+class MetadataDirName(NamedTuple):
     """What a metadata folder's name says: ``name`` as written, and the
-    version text (``""`` when the name holds none)."""
+    version text (``""`` when the name holds none).  A pair, as packaging's
+    parsers answer: discovery reads one for every distribution."""
 
     name: str
     version_text: str
