@@ -15,14 +15,16 @@ Which to use when:
   import, the fast path 1.5 ms (0.3 ms from its cache) and no import.  It
   reads only the name: what follows an optional ``channel::`` (or
   ``channel/subdir::``, or a channel URL with a port), up to the first
-  space, operator or bracket, lower-cased as conda
-  normalises it.  A package URL (``.../numpy-1.26.4-h0_0.conda``) is not
-  read as rattler reads it: no record and no plan step holds one.  The tests
-  check it against rattler's ``MatchSpec(spec, strict=False).name`` on every
-  ``depends``/``constrains`` string of the corpus's and the lab's records,
-  so the two cannot drift.
+  space, operator or bracket, lower-cased as conda normalises it.  A package
+  URL (``.../numpy-1.26.4-h0_0.conda``) is not read as rattler reads it: no
+  record and no plan step holds one.  The tests check it against rattler's
+  ``MatchSpec(spec, strict=False).name`` on every ``depends``/``constrains``
+  string of the corpus's and the lab's records, so the two cannot drift.
 * :func:`split_spec_name` where a caller also judges what follows the name
   (environment.yml's lint); it is the same parse.
+* :func:`split_exact_spec` for the exact specs reconcile writes itself
+  (``conda-forge::six==1.16.0=py_0``, ``CondaRecord.match_spec``): plan and
+  fix read their own steps back with it.
 * :func:`validate_spec` and :func:`spec_matches` for anything beyond the
   name: whether a spec is valid, whether a version or a record satisfies it.
   These are rattler's.
@@ -34,7 +36,14 @@ import functools
 import re
 from typing import Any
 
-__all__ = ["InvalidSpec", "spec_matches", "spec_name", "split_spec_name", "validate_spec"]
+__all__ = [
+    "InvalidSpec",
+    "spec_matches",
+    "spec_name",
+    "split_exact_spec",
+    "split_spec_name",
+    "validate_spec",
+]
 
 
 class InvalidSpec(ValueError):
@@ -98,6 +107,16 @@ def spec_name(spec: str) -> str:
     same few thousand specs across its records."""
     m = _match_name(spec)
     return m.group(1).lower() if m is not None else spec.strip().lower()
+
+
+def split_exact_spec(spec: str) -> tuple[str | None, str, str | None, str | None]:
+    """``[channel::]name==version=build`` -> ``(channel, name, version,
+    build)``, each None where the spec has none: the exact form
+    :meth:`CondaRecord.match_spec` writes into plan steps."""
+    channel, _, rest = spec.rpartition("::")
+    name, _, version_build = rest.partition("==")
+    version, _, build = version_build.partition("=")
+    return channel or None, name, version or None, build or None
 
 
 def spec_matches(

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from conftest import CORPUS
 
-from reconcile._conda import spec_name, split_spec_name
+from reconcile._conda import spec_name, split_exact_spec, split_spec_name
 
 
 def _rattler_name(spec: str) -> str | None:
@@ -129,3 +129,30 @@ def test_spec_name_is_rattlers_on_every_lab_record(lab: Any) -> None:
                 specs.update(record.get("constrains", ()))
     assert len(specs) > 10
     assert _disagreements(specs) == []
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        pytest.param(
+            "conda-forge::six==1.16.0=pyhd8ed1ab_0",
+            ("conda-forge", "six", "1.16.0", "pyhd8ed1ab_0"),
+            id="channel",
+        ),
+        pytest.param(
+            "openssl==3.0.13=h4ab18f5_0", (None, "openssl", "3.0.13", "h4ab18f5_0"), id="no-channel"
+        ),
+        pytest.param(
+            "python-dateutil==2.9.0.post0=pyhd8ed1ab_0",
+            (None, "python-dateutil", "2.9.0.post0", "pyhd8ed1ab_0"),
+            id="dash",
+        ),
+        pytest.param("six==1.16.0", (None, "six", "1.16.0", None), id="no-build"),
+        pytest.param("six", (None, "six", None, None), id="name-only"),
+    ],
+)
+def test_split_exact_spec(spec: str, expected: tuple[str | None, ...]) -> None:
+    # The exact form CondaRecord.match_spec writes into plan steps.
+    assert split_exact_spec(spec) == expected
+    if expected[3] is not None:
+        assert spec_name(spec) == expected[1]

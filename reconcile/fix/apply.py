@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 
 from .. import __version__
+from .._conda import split_exact_spec
 from ..filenames import METADATA_DIR_SUFFIXES, parse_conda_dist, parse_metadata_dirname
 from ..urls import redact_text, redact_url
 from . import journal as jr
@@ -274,14 +275,6 @@ def _conda_args(step: Step) -> tuple[str, set[str], list[str]]:
     )
 
 
-def _parse_spec(spec: str) -> tuple[str | None, str, str | None, str | None]:
-    """``channel::name==version=build`` -> (channel, name, version, build)."""
-    channel, _, rest = spec.rpartition("::")
-    name, _, vb = rest.partition("==")
-    version, _, build = vb.partition("=")
-    return channel or None, name, version or None, build or None
-
-
 def _installed(prefix: Path) -> list[Any]:
     """The records rattler can read (a damaged one is what a remove step drops)."""
     import rattler
@@ -491,7 +484,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
                 names = set()
                 desired = list(state)
                 for spec in operands:
-                    channel, name, version, build = _parse_spec(spec)
+                    channel, name, version, build = split_exact_spec(spec)
                     names.add(name)
                     rec = current.get(name) or by_name.get(name)
                     if rec is not None and (str(rec.version), str(rec.build)) == (version, build):
@@ -1002,7 +995,7 @@ def _probe_names(graph: Graph, actions: Sequence[Action]) -> list[str]:
             if base.endswith(METADATA_DIR_SUFFIXES):
                 name = parse_metadata_dirname(base).name
             else:
-                name = _parse_spec(base)[1].split("==")[0]
+                name = split_exact_spec(base)[1]
             touched.add(canonicalize_name(name))
     return sorted(
         node.key
