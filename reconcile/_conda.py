@@ -38,6 +38,7 @@ from typing import Any
 
 __all__ = [
     "InvalidSpec",
+    "spec_build",
     "spec_matches",
     "spec_name",
     "split_exact_spec",
@@ -117,6 +118,17 @@ def split_exact_spec(spec: str) -> tuple[str | None, str, str | None, str | None
     name, _, version_build = rest.partition("==")
     version, _, build = version_build.partition("=")
     return channel or None, name, version or None, build or None
+
+
+def spec_build(spec: str) -> str | None:
+    """The build string (or glob) a MatchSpec asks for (``numpy=1.26=py311h0_0``,
+    ``numpy 1.26.* *_0``, ``numpy[build=...]``); None when it names none or
+    cannot be read."""
+    try:
+        build = _spec(spec).build
+    except InvalidSpec:
+        return None
+    return str(build) if build is not None else None
 
 
 def spec_matches(

@@ -22,7 +22,7 @@ from packaging.version import InvalidVersion, Version
 
 from ._conda import InvalidSpec, spec_matches, spec_name
 from .graph import Graph, Node, Ownership, Provenance
-from .models import CondaRecord, Depth, Finding, InstalledDist, Severity
+from .models import CONDA_INSTALLERS, CondaRecord, Depth, Finding, InstalledDist, Severity
 from .pins import PINNED, pinned_node
 
 __all__ = ["CODES", "check"]
@@ -89,9 +89,15 @@ CODES: Mapping[str, tuple[Severity, str]] = {
         Severity.ERROR,
         "an installed version is outside the user's pin in conda-meta/pinned",
     ),
+    "platform-mismatch": (
+        Severity.ERROR,
+        "an installed wheel's tags fit neither the env's Python nor its platform; "
+        "pip and uv refuse such a wheel, and its compiled modules will likely not import",
+    ),
 }
 
-_FIRST = 5  # how many example paths a finding carries
+_FIRST = 5  # how many example paths a finding carries in "paths" (missing-file and
+# altered-file also carry every path, for `audit -v`)
 
 
 def _finding(
@@ -260,6 +266,7 @@ def _check_clobbers(graph: Graph) -> Iterator[Finding]:
     # different owner get a list (this runs once per file of the env).
     first: dict[str, tuple[str, str]] = {}
     shared: dict[str, list[tuple[str, str]]] = {}
+    labels: dict[str, str] = {}  # owners whose name already says their side
 
     def claim(path: str, who: tuple[str, str]) -> None:
         prev = first.setdefault(path, who)
@@ -282,9 +289,13 @@ def _check_clobbers(graph: Graph) -> Iterator[Finding]:
             if node.record is not None and not intact:
                 continue  # pip wrote over conda's files: pip-overwrote-conda says so
             # A pip dist beside conda's intact copy of the same name: conda
-            # wrote last, over pip's files.  That is a clobber of its own.
+            # wrote last, over pip's files.  That is a clobber of its own, so
+            # pip's copy is an owner of its own, named with its installer
+            # ("six (pip)", which the message must not repeat).
             owner = f"{node.key} ({dist.installer or 'pip'})" if intact else node.key
             who = (owner, dist.installer or "pip")
+            if intact:
+                labels[owner] = owner
             for path in dist.record:
                 claim(path, who)
 
@@ -300,7 +311,9 @@ def _check_clobbers(graph: Graph) -> Iterator[Finding]:
         sides[owners] = tuple(side_of[o] for o in owners)
     for owners, paths in sorted(groups.items()):
         paths.sort()
-        named = [f"{o} ({side})" for o, side in zip(owners, sides[owners], strict=True)]
+        named = [
+            labels.get(o) or f"{o} ({side})" for o, side in zip(owners, sides[owners], strict=True)
+        ]
         listing = (
             f"both {named[0]} and {named[1]}"
             if len(named) == 2
@@ -364,6 +377,7 @@ def _check_files(graph: Graph) -> Iterator[Finding]:
                 conda_record=record.source,
                 count=len(missing),
                 paths=missing[:_FIRST],
+                missing=missing,  # every one, for `audit -v` (conda doctor -v lists them all)
             )
         if altered:
             yield _finding(
@@ -375,6 +389,7 @@ def _check_files(graph: Graph) -> Iterator[Finding]:
                 count=len(altered),
                 paths=[a for a, _ in altered[:_FIRST]],
                 details=[d for _, d in altered[:_FIRST]],
+                altered=dict(altered),  # every one, path -> what differs, for `audit -v`
             )
 
 
@@ -558,6 +573,62 @@ def _check_requires_python(graph: Graph) -> Iterator[Finding]:
                 )
 
 
+def _check_wheel_tags(graph: Graph) -> Iterator[Finding]:
+    """A wheel whose WHEEL tags the env's Python and platform do not
+    support: pip and uv refuse it, so it came by another way (``pip install
+    --target --platform``, ``--python-version``, a copied site-packages).
+    An error: CPython imports only extension modules of its own ABI and
+    platform (``.cpython-311-x86_64-linux-gnu.so``, ``.abi3.so``), a Mach-O
+    or PE file does not load on Linux, and wheels tagged ``py3-none-<platform>``
+    carry executables for that platform."""
+    python = graph.python
+    if python is None:
+        return
+    from .wheel_tags import fit
+
+    env = f"{_implementation(python.implementation)} {python.short}"
+    env += " (free-threaded)" if python.free_threaded else ""
+    for node in graph.nodes.values():
+        for dist in node.dists:
+            if not dist.wheel_tags or dist.installer in CONDA_INSTALLERS:
+                continue
+            if node.ownership is Ownership.INTACT and dist.path == node.owned_dist:
+                continue  # conda's own dist-info: conda chose the package for this env
+            found = fit(python, dist.wheel_tags)
+            if found is None:
+                continue
+            what = {
+                "python": f"another Python than {env}",
+                "platform": f"another platform than {python.platform}",
+                "both": f"another Python and platform than {env} on {python.platform}",
+            }[found.reason]
+            more = len(found.tags) - 1
+            also = f" (and {more} more tag{'s' if more > 1 else ''})" if more else ""
+            pure = all(t.endswith("-none-any") for t in found.tags)
+            fails = (
+                f"its code may not run on {env}"
+                if pure
+                else "its compiled modules will likely not import"
+            )
+            yield _finding(
+                "platform-mismatch",
+                node.key,
+                f"{node.key} {dist.version_text} is a wheel for {found.tags[0]}{also}, "
+                f"built for {what}; pip and uv refuse it here, and {fails}",
+                path=f"{dist.path}/WHEEL",
+                installed_dist=dist.path,
+                tags=list(found.tags),
+                mismatch=found.reason,
+                python=str(python.version),
+                platform=python.platform,
+                installer=dist.installer,
+            )
+
+
+def _implementation(name: str) -> str:
+    return {"cpython": "CPython", "pypy": "PyPy"}.get(name, name)
+
+
 def _check_orphans(graph: Graph) -> Iterator[Finding]:
     python = graph.python
     for site in graph.state.other_site_packages:
@@ -643,6 +714,7 @@ CHECKS: tuple[Callable[[Graph], Iterable[Finding]], ...] = (
     _check_pins,
     _check_pip_dependencies,
     _check_requires_python,
+    _check_wheel_tags,
     _check_orphans,
     _check_user_site,
     _check_editables,

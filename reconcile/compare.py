@@ -30,10 +30,12 @@ from packaging.version import InvalidVersion, Version
 
 from ._conda import InvalidSpec, spec_matches
 from .channels import file_url_path
-from .envfile import CondaDep, EnvFile, LineProblem, PipEntry, PipKind
+from .envfile import CondaDep, EnvFile
 from .export import short_channel
 from .graph import Graph, Node, Ownership, Provenance
+from .listfiles import EXPLICIT
 from .models import CondaRecord, DirectUrl, InstalledDist
+from .requirements import LineProblem, PipEntry, PipKind
 from .urls import redact_text, redact_url
 
 __all__ = ["Comparison", "Row", "compare"]
@@ -59,6 +61,10 @@ class Row:
     detail: str = ""
     source: str = ""
     line: int = 0
+    #: False for a conda record the file does not name whose files were
+    #: replaced or removed: a mismatch all the same (recreating the env gives
+    #: conda's copy back), but not something the file asked for.
+    asked: bool = True
 
     @property
     def is_mismatch(self) -> bool:
@@ -79,6 +85,14 @@ class Comparison:
     def mismatches(self) -> int:
         n = sum(1 for r in self.rows if r.is_mismatch)
         return n + (len(self.extra) if self.exact else 0)
+
+    def tally(self, side: str) -> tuple[int, int, int]:
+        """For ``side``: how many things the file asks for, how many of those
+        are not met, and how many rows more the file did not ask for (conda
+        records whose files were replaced or removed)."""
+        rows = [r for r in self.rows if r.side == side]
+        asked = [r for r in rows if r.asked]
+        return len(asked), sum(1 for r in asked if r.is_mismatch), len(rows) - len(asked)
 
     @property
     def matches(self) -> bool:
@@ -137,11 +151,12 @@ def _conda_row(
     graph: Graph,
     platform: str | None,
     problems: list[LineProblem],
+    wants: str,
 ) -> Row | None:
     rows = []
     candidates: list[CondaRecord | None] = list(records.get(dep.name, ())) or [None]
     for record in candidates:
-        row = _conda_record_row(dep, record, graph, platform, problems)
+        row = _conda_record_row(dep, record, graph, platform, problems, wants)
         if row is None or row.status == "ok":
             return row
         rows.append(row)
@@ -154,9 +169,10 @@ def _conda_record_row(
     graph: Graph,
     platform: str | None,
     problems: list[LineProblem],
+    wants: str,
 ) -> Row | None:
     def row(status: str, has: str | None = None, detail: str = "") -> Row:
-        return Row(side="conda", package=dep.name, wants=dep.text.strip(), has=has,
+        return Row(side="conda", package=dep.name, wants=wants, has=has,
                    status=status, detail=detail, source=dep.source, line=dep.line)  # fmt: skip
 
     if dep.selector and not _selector_applies(dep.selector, platform):
@@ -389,11 +405,25 @@ def compare(graph: Graph, env: EnvFile, *, exact: bool = False) -> Comparison:
     for record in graph.state.records:
         records.setdefault(record.name, []).append(record)
     platform = _platform(graph)
+    if env.format != "environment.yml":
+        notes.append(
+            f"read as a {env.format} file" + (f" for {env.platform}" if env.platform else "")
+        )
+    if env.platform and platform and env.platform not in (platform, "noarch"):
+        notes.append(
+            f"the file is for {env.platform} and the env is {platform}: their builds differ"
+        )
     rows: list[Row] = []
     named_conda: set[str] = set()
     for dep in env.conda:
         named_conda.add(dep.name)
-        row = _conda_row(dep, records, graph, platform, problems)
+        # An explicit file's line is a URL: shown as the exact spec it stands for.
+        wants = (
+            f"{short_channel(dep.channel) or ''}::{dep.spec}".lstrip(":")
+            if env.format == EXPLICIT
+            else dep.text.strip()
+        )
+        row = _conda_row(dep, records, graph, platform, problems, wants)
         if row is not None:
             rows.append(row)
 
@@ -423,6 +453,10 @@ def compare(graph: Graph, env: EnvFile, *, exact: bool = False) -> Comparison:
         r = records[name][0]
         has = f"{r.version} {r.build}"
         node = graph.by_conda_name(name)
+        if node is not None and node.key in matched:
+            # A pip line of the file names it: that line judges what is
+            # installed (one package, one row).
+            continue
         if node is not None and node.ownership in (Ownership.OVERWRITTEN, Ownership.REMOVED):
             # Not named by the file, but a conda package all the same: the
             # file would give conda's copy back, and the env has pip's.
@@ -434,7 +468,7 @@ def compare(graph: Graph, env: EnvFile, *, exact: bool = False) -> Comparison:
             )
             detail = f"conda-meta records it, but {what}"
             rows.append(Row(side="conda", package=name, wants=f"({name}, a dependency)",
-                            has=has, status="differs", detail=detail))  # fmt: skip
+                            has=has, status="differs", detail=detail, asked=False))  # fmt: skip
             continue
         extra.append(Row(side="conda", package=name, wants=name, has=has, status="extra"))
     for node in graph.nodes.values():

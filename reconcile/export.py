@@ -73,10 +73,10 @@ from . import __version__
 from ._conda import spec_name
 from .channels import channel_name, file_url_path
 from .conda_pins import conda_pins, unconstrained, valid_pin, written
-from .envfile import ARCHIVE_SUFFIXES
 from .errors import ReconcileError
 from .graph import Graph, Node, Ownership, Provenance
 from .models import CondaRecord, InstalledDist
+from .requirements import ARCHIVE_SUFFIXES
 from .urls import redact_text, redact_url
 
 __all__ = [
@@ -501,65 +501,118 @@ def build_spec(
 
     ``repair`` resolves pip's side when it does not fit conda's; without
     one, such an env raises :class:`ExportImpossible` with the conflicts.
+
+    The steps: choose conda's dependencies; pin conda's Python distributions
+    for pip (:mod:`reconcile.conda_pins`); fit pip's versions to conda's
+    (the repair step); say what conda's side gets back; write pip's lines;
+    add conda's pip for them; note what is left out.
     """
     options = options or ExportOptions()
     state = graph.state
-    notes: list[str] = []
-    warnings: list[str] = []
-    mode: Mode = "pinned" if options.pinned else "history"
-
-    if options.pinned:
-        conda = _pinned_conda(graph, options.builds)
-        conda_from = "every conda record, pinned" + ("" if options.builds else " (no builds)")
-    else:
-        conda, conda_from = _history_conda(graph)
+    conda, conda_from = _conda_specs(graph, options)
 
     pins = conda_pins(graph)
-    notes.extend(unconstrained(graph, pins))
+    notes = list(unconstrained(graph, pins))
     constraints = [Constraint(name=p.name, version=str(p.version), conda=p.record.name)
                    for p in written(pins.values())]  # fmt: skip
     conda_versions: dict[str, Version] = {p.name: p.version for p in written(pins.values())}
 
     pip_nodes = _pip_only(graph)
-    pip_keys = {n.key for n in pip_nodes}
-    required = _needed_by_pip(graph, pip_nodes)
+    versions, moved, added = _fit_pip_to_conda(graph, pip_nodes, conda_versions, repair)
+    changes = [*moved, *_conda_comes_back(graph)]
+    lines, line_notes, warnings = _pip_lines(graph, pip_nodes, versions, pinned=options.pinned)
+    if options.pinned:
+        added_lines, added_changes = _added_by_repair(added)
+        lines += added_lines
+        changes += added_changes
+    conda, pip_notes = _with_conda_pip(conda, lines, graph)
+    notes += [*line_notes, *pip_notes, *_not_exported(graph, pip_nodes, pinned=options.pinned)]
+
+    return EnvSpec(
+        name=name or _env_name(graph),
+        prefix=str(state.prefix),
+        mode="pinned" if options.pinned else "history",
+        builds=options.builds,
+        channels=channels(graph),
+        conda=tuple(conda),
+        conda_from=conda_from,
+        pip=tuple(lines),
+        constraints=tuple(constraints),
+        constraints_ref=options.constraints,
+        changes=tuple(sorted(changes, key=lambda c: c.name)),
+        notes=tuple(notes),
+        warnings=tuple(warnings),
+    )
+
+
+def _conda_specs(graph: Graph, options: ExportOptions) -> tuple[list[str], str]:
+    """The conda dependencies, and how they were chosen (one phrase): every
+    record pinned, or the specs the user asked for (see the modes above)."""
+    if options.pinned:
+        conda_from = "every conda record, pinned" + ("" if options.builds else " (no builds)")
+        return _pinned_conda(graph, options.builds), conda_from
+    return _history_conda(graph)
+
+
+def _fit_pip_to_conda(
+    graph: Graph,
+    pip_nodes: list[Node],
+    conda_versions: Mapping[str, Version],
+    repair: Repair | None,
+) -> tuple[dict[str, Version | None], list[Change], dict[NormalizedName, Version]]:
+    """The repair step: the version each pip-only distribution is exported
+    at, the :class:`Change` of each that had to move, and the distributions
+    the moved versions newly need (``{name: version}``).
+
+    The installed versions, when they fit conda's at ``conda_versions``;
+    otherwise ``repair``'s.  Raises :class:`ExportImpossible` with the
+    conflicts when there is no ``repair``, or when its versions still do
+    not fit."""
     installed: dict[str, Version | None] = {}
     for n in pip_nodes:
         assert n.effective is not None
         installed[n.key] = n.effective.version
-
-    changes: list[Change] = []
     versions: dict[str, Version | None] = dict(installed)
     found = conflicts(graph, conda_versions, installed)
-    extra: dict[NormalizedName, Version] = {}
-    if found:
-        if repair is None:
-            raise ExportImpossible(found)
-        request = _repair_request(graph, pip_nodes, conda_versions, found)
-        result = repair(graph, request)
-        for key in sorted(pip_keys):
-            new = result.get(canonicalize_name(key))
-            if new is not None and new != installed[key]:
-                versions[key] = new
-                changes.append(
-                    Change(
-                        name=key,
-                        installed=str(installed[key]) if installed[key] else None,
-                        exported=str(new),
-                        why="to fit conda's packages",
-                    )
+    if not found:
+        return versions, [], {}
+    if repair is None:
+        raise ExportImpossible(found)
+    pip_keys = set(installed)
+    request = _repair_request(graph, pip_nodes, conda_versions, found)
+    result = repair(graph, request)
+    changes: list[Change] = []
+    for key in sorted(pip_keys):
+        new = result.get(canonicalize_name(key))
+        if new is not None and new != installed[key]:
+            versions[key] = new
+            changes.append(
+                Change(
+                    name=key,
+                    installed=str(installed[key]) if installed[key] else None,
+                    exported=str(new),
+                    why="to fit conda's packages",
                 )
-        for rname, rversion in result.items():
-            if rname not in pip_keys and rname not in conda_versions:
-                extra[rname] = rversion
-        still = conflicts(graph, conda_versions, {k: versions[k] for k in pip_keys})
-        # The graph knows the installed versions' requirements only; a moved
-        # version brings its own, which the resolver has checked.
-        moved = {c.name for c in changes}
-        still = [s for s in still if s.split(" ", 1)[0] not in moved]
-        if still:
-            raise ExportImpossible(still)
+            )
+    added: dict[NormalizedName, Version] = {}
+    for rname, rversion in result.items():
+        if rname not in pip_keys and rname not in conda_versions:
+            added[rname] = rversion
+    still = conflicts(graph, conda_versions, {k: versions[k] for k in pip_keys})
+    # The graph knows the installed versions' requirements only; a moved
+    # version brings its own, which the resolver has checked.
+    moved = {c.name for c in changes}
+    still = [s for s in still if s.split(" ", 1)[0] not in moved]
+    if still:
+        raise ExportImpossible(still)
+    return versions, changes, added
 
+
+def _conda_comes_back(graph: Graph) -> list[Change]:
+    """Where pip changed conda's packages, the recreated env has conda's: a
+    copy pip replaced or removed comes back, and a second copy beside
+    conda's is left out."""
+    changes: list[Change] = []
     for node in graph.nodes.values():
         if node.provenance is Provenance.CONDA_PYTHON and len(node.dists) > 1:
             for other in node.dists:
@@ -584,12 +637,30 @@ def build_spec(
                     why=_conflict_why(node),
                 )
             )
+    return changes
 
+
+def _pip_lines(
+    graph: Graph,
+    pip_nodes: list[Node],
+    versions: Mapping[str, Version | None],
+    *,
+    pinned: bool,
+) -> tuple[list[PipLine], list[str], list[str]]:
+    """The pip section, with the notes and the warnings its lines bring.
+
+    One line per pip-only distribution, at its exported version (``versions``)
+    where pip may pick one, in name order; the history mode leaves out those
+    that installing the others brings in.  A name pip cannot read as a
+    project is a note, not a line."""
+    required = _needed_by_pip(graph, pip_nodes)
     lines: list[PipLine] = []
+    notes: list[str] = []
+    warnings: list[str] = []
     for node in sorted(pip_nodes, key=lambda n: n.key):
         dist = node.effective
         assert dist is not None
-        if not options.pinned and not dist.requested and node.key in required:
+        if not pinned and not dist.requested and node.key in required:
             continue
         v = versions.get(node.key)
         kind, line = pip_line(dist, str(v) if v is not None and _movable(dist) else None)
@@ -604,43 +675,59 @@ def build_spec(
         shown = str(v) if v is not None else dist.version_text or None
         warnings.extend(_conda_pins(graph, node, line, shown))
         lines.append(
-            PipLine(
-                name=dist.name,
-                line=line,
-                kind=kind,
-                version=str(v) if v is not None else dist.version_text or None,
-                requested=dist.requested,
-            )
+            PipLine(name=dist.name, line=line, kind=kind, version=shown, requested=dist.requested)
         )
         if kind != "index" and not dist.version_text:
             notes.append(f"{dist.name}: no version recorded; written as {kind} install")
-    if options.pinned:
-        for rname in sorted(extra):
-            lines.append(
-                PipLine(
-                    name=rname,
-                    line=f"{rname}=={extra[rname]}",
-                    kind="index",
-                    version=str(extra[rname]),
-                )
-            )
-            changes.append(
-                Change(
-                    name=rname,
-                    installed=None,
-                    exported=str(extra[rname]),
-                    why="needed by pip's packages at their repaired versions",
-                )
-            )
+    return lines, notes, warnings
 
-    if lines and not any(spec_name(s) == "pip" for s in conda):
-        if any(r.name == "pip" for r in state.records):
-            conda = [*conda, "pip"]
-            conda.sort(key=spec_name)
-            notes.append("pip added to the conda packages: the pip section needs it")
-        else:
-            notes.append("no conda pip here; conda adds one when it creates the env")
 
+def _added_by_repair(added: Mapping[NormalizedName, Version]) -> tuple[list[PipLine], list[Change]]:
+    """The pinned mode writes every pip distribution: those the repaired
+    versions newly need too, each a line and a :class:`Change`."""
+    lines: list[PipLine] = []
+    changes: list[Change] = []
+    for rname in sorted(added):
+        lines.append(
+            PipLine(
+                name=rname,
+                line=f"{rname}=={added[rname]}",
+                kind="index",
+                version=str(added[rname]),
+            )
+        )
+        changes.append(
+            Change(
+                name=rname,
+                installed=None,
+                exported=str(added[rname]),
+                why="needed by pip's packages at their repaired versions",
+            )
+        )
+    return lines, changes
+
+
+def _with_conda_pip(
+    conda: list[str], lines: list[PipLine], graph: Graph
+) -> tuple[list[str], list[str]]:
+    """The conda dependencies with pip among them when there is a pip
+    section (conda's own pip runs it), and a note saying so."""
+    if not lines or any(spec_name(s) == "pip" for s in conda):
+        return conda, []
+    if any(r.name == "pip" for r in graph.state.records):
+        conda = [*conda, "pip"]
+        conda.sort(key=spec_name)
+        return conda, ["pip added to the conda packages: the pip section needs it"]
+    return conda, ["no conda pip here; conda adds one when it creates the env"]
+
+
+def _not_exported(graph: Graph, pip_nodes: list[Node], *, pinned: bool) -> list[str]:
+    """Notes on what the env holds that the export leaves out, or reads
+    otherwise than its metadata says: conda records that could not be read,
+    the user site and other site-packages, and (history mode) pip-only
+    distributions whose dist-info says conda installed them."""
+    state = graph.state
+    notes: list[str] = []
     used = {r.source for r in state.records}
     for problem in state.problems:
         if (
@@ -660,7 +747,7 @@ def build_spec(
                 f"not exported: {len(site.dists)} distribution(s) in {site.path} "
                 "(not this Python's site-packages)"
             )
-    if not options.pinned:
+    if not pinned:
         for node in pip_nodes:
             dist = node.effective
             if dist is not None and dist.installer in ("conda", "whl2conda"):
@@ -668,22 +755,7 @@ def build_spec(
                     f"{node.key}: its dist-info says conda installed it, but no readable "
                     "conda record owns it; exported as a pip package"
                 )
-
-    return EnvSpec(
-        name=name or _env_name(graph),
-        prefix=str(state.prefix),
-        mode=mode,
-        builds=options.builds,
-        channels=channels(graph),
-        conda=tuple(conda),
-        conda_from=conda_from,
-        pip=tuple(lines),
-        constraints=tuple(constraints),
-        constraints_ref=options.constraints,
-        changes=tuple(sorted(changes, key=lambda c: c.name)),
-        notes=tuple(notes),
-        warnings=tuple(warnings),
-    )
+    return notes
 
 
 def _conda_pins(graph: Graph, node: Node, line: str, version: str | None) -> list[str]:

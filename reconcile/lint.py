@@ -36,10 +36,12 @@ from typing import Any
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
-from ._conda import InvalidSpec, spec_matches, validate_spec
-from .envfile import CONDA_KEYS, CondaDep, EnvFile, InvalidEnvFile, PipEntry, PipKind
+from ._conda import InvalidSpec, spec_build, spec_matches, validate_spec
+from .channels import channel_name
+from .envfile import CONDA_KEYS, CondaDep, EnvFile, InvalidEnvFile
 from .models import Finding, Severity, parse_version
 from .names import NameMap
+from .requirements import PipEntry, PipKind
 from .urls import redact_text, redact_url, url_secrets, urls_in
 
 __all__ = ["LINT", "lint", "load_for_lint"]
@@ -85,6 +87,11 @@ LINT: Mapping[str, tuple[Severity, str]] = {
     "credentials-in-url": (
         Severity.ERROR,
         "a channel, pip line or index URL with a password or token written in it",
+    ),
+    "conda-specs-conflict": (
+        Severity.ERROR,
+        "two conda specs of one package that no package satisfies together (another "
+        "version, build or channel): conda merges them into one spec and cannot create the env",
     ),
     "unreadable-line": (Severity.ERROR, "a line conda or pip cannot use as written"),
     "ignored-line": (Severity.INFO, "a line conda or pip ignores"),
@@ -200,6 +207,53 @@ def _compatible(dep: CondaDep, specifier: SpecifierSet) -> bool:
     return undecided
 
 
+def _below(token: str) -> str | None:
+    """A version just below ``token`` (``2`` -> ``1.999999``, ``1.26`` ->
+    ``1.25.999999``), for a strict upper bound on both sides; None for ``0``
+    or a token that is not plain numbers."""
+    parts = token.split(".")
+    if not all(p.isdigit() for p in parts):
+        return None
+    numbers = [int(p) for p in parts]
+    last = max((i for i, n in enumerate(numbers) if n), default=None)
+    if last is None:
+        return None
+    numbers[last] -= 1
+    return ".".join(map(str, [*numbers[: last + 1], 999999]))
+
+
+def _conda_versions_meet(a: CondaDep, b: CondaDep) -> bool:
+    """Can one version satisfy both conda specs?  False only when none can.
+
+    rattler reads and matches conda's version specs exactly but cannot
+    intersect two of them, so the candidates are the versions either spec
+    names, a version just above each (``1.5`` -> ``1.5.0.1``, for ``>1.5``
+    or ``!=1.5``) and one just below (for ``<2`` beside ``<3``), each judged
+    by rattler against both specs.  A common range always has such a
+    version at or next to one of its bounds, the way specs are written
+    (``1.26.*`` beside ``>=2``: 1.26, 2 and their neighbours each fail
+    one side).  A spec rattler cannot read decides nothing (it is an
+    unreadable-line of its own).
+    """
+    candidates: list[str] = []
+    for dep in (a, b):
+        for token in _VERSION_TOKEN.findall(dep.spec[len(dep.name) :]):
+            token = token.rstrip(".")
+            candidates += [token, f"{token}.0.1"]
+            below = _below(token)
+            if below is not None:
+                candidates.append(below)
+    if not candidates:
+        return True  # neither names a version
+    for candidate in dict.fromkeys(candidates):
+        first, second = _conda_allows(a, candidate), _conda_allows(b, candidate)
+        if first is None or second is None:
+            return True
+        if first and second:
+            return True
+    return False
+
+
 def _exact_pin(specifier: SpecifierSet) -> bool:
     return any(s.operator in ("==", "===") and "*" not in s.version for s in specifier)
 
@@ -282,6 +336,63 @@ def _check_conda_and_pip(env: EnvFile, names: NameMap) -> Iterator[Finding]:
                     + ": list it on one side only",
                     pip=f"{entry.name}{specifier or ''}",
                     **common,
+                )
+
+
+def _platforms(selector: str | None) -> frozenset[str] | None:
+    """The platform families a micromamba ``sel(...)`` applies to; None: all."""
+    if selector is None:
+        return None
+    return frozenset({"linux", "osx"}) if selector == "unix" else frozenset({selector})
+
+
+def _same_platform(a: CondaDep, b: CondaDep) -> bool:
+    pa, pb = _platforms(a.selector), _platforms(b.selector)
+    return pa is None or pb is None or bool(pa & pb)
+
+
+def _conda_conflict(a: CondaDep, b: CondaDep) -> str | None:
+    """Why conda cannot take both specs of one package, or None."""
+    ca, cb = channel_name(a.channel), channel_name(b.channel)
+    if ca and cb and ca != cb:
+        return f"one asks for channel {ca}, the other for {cb}"
+    ba, bb = spec_build(a.spec), spec_build(b.spec)
+    if ba and bb and "*" not in ba + bb and ba != bb:
+        return f"one asks for build {ba}, the other for {bb}"
+    if not _conda_versions_meet(a, b):
+        return "no version satisfies both"
+    return None
+
+
+def _check_conda_conflicts(env: EnvFile) -> Iterator[Finding]:
+    """Two specs of one conda package that cannot both hold.  conda merges
+    every spec of a package into one MatchSpec (``MatchSpec.merge``, since
+    conda 4.4): versions are and-ed (``numpy 1.26.*,>=2``), so the solve
+    fails; two builds or channels are an "Incompatible component merge".
+    One finding per conflicting pair, at the later line; specs under
+    ``sel(...)`` of different platforms never meet."""
+    by_name: dict[str, list[CondaDep]] = {}
+    for dep in env.conda:
+        by_name.setdefault(dep.name, []).append(dep)
+    for name, deps in by_name.items():
+        for i, later in enumerate(deps):
+            for earlier in deps[:i]:
+                if not _same_platform(earlier, later):
+                    continue
+                why = _conda_conflict(later, earlier)
+                if why is None:
+                    continue
+                where = f"{_short(earlier.source, env)}line {earlier.line}"
+                yield _finding(
+                    "conda-specs-conflict",
+                    name,
+                    f"{later.text.strip()!r} and {earlier.text.strip()!r} ({where}) cannot both "
+                    f"hold: {why}; conda merges them into one spec and cannot create the env",
+                    source=later.source,
+                    line=later.line,
+                    spec=later.spec,
+                    other_spec=earlier.spec,
+                    other_line=earlier.line,
                 )
 
 
@@ -477,6 +588,7 @@ def lint(env: EnvFile, names: NameMap) -> tuple[Finding, ...]:
     findings = [
         *_check_problems(env),
         *_check_conda_specs(env),
+        *_check_conda_conflicts(env),
         *_check_pip_listed(env),
         *_check_conda_and_pip(env, names),
         *_check_constraints(env, names),
@@ -502,7 +614,7 @@ def load_for_lint(path: str) -> EnvFile:
     config): linting it would only say "unknown key" for every key."""
     from .envfile import load_env_file
 
-    env = load_env_file(path)
+    env = load_env_file(path, lists=False)
     keys = set(env.key_lines)
     if keys & CONDA_KEYS:
         return env

@@ -26,6 +26,7 @@ from packaging.utils import NormalizedName
 from packaging.version import InvalidVersion, Version
 
 __all__ = [
+    "CONDA_INSTALLERS",
     "SUBDIR_MACHINES",
     "CondaPath",
     "CondaRecord",
@@ -207,6 +208,11 @@ class DirectUrl:
         )
 
 
+#: INSTALLER values (PEP 376) of conda's own dist-infos: conda's, and
+#: whl2conda's for conda packages made from wheels.
+CONDA_INSTALLERS = frozenset({"conda", "whl2conda"})
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class InstalledDist:
     """A distribution's metadata folder or file in one site-packages.
@@ -235,6 +241,9 @@ class InstalledDist:
     mtime: float = 0.0
     editable_target: str | None = None  # egg-link target or a local install's folder
     target_exists: bool = False  # whether that folder exists (read by discover)
+    # The ``Tag:`` lines of the dist-info's WHEEL file (PEP 425 tags, as
+    # written), read for dists no conda record installed (see discover).
+    wheel_tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -289,6 +298,7 @@ class PythonInfo:
     platform: str  # conda subdir, e.g. "linux-64"
     source: str  # where the version came from, for the report
     implementation: str = "cpython"
+    free_threaded: bool = False  # a CPython 3.13+ build without the GIL (ABI ``cp313t``)
     venv: bool = False
     include_system_site_packages: bool = True
 

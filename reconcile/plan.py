@@ -375,8 +375,19 @@ class _Builder:
             self.reinstall(target.record, [_key(finding)])
             return
         if finding.evidence.get("kind") == "constrains":
-            self.leave(finding, f"pip's {target.key if target else spec} breaks a conda "
-                       "constraint; install the package with conda or loosen it")  # fmt: skip
+            pips = target is not None and (
+                target.record is None
+                or target.ownership in (Ownership.OVERWRITTEN, Ownership.SHADOWED)
+            )
+            if pips:
+                assert target is not None
+                self.leave(finding, f"pip's {target.key} breaks a conda constraint ({spec}); "
+                           "install the package with conda or loosen it")  # fmt: skip
+            else:
+                # conda's own record of the package is what is installed
+                # (conda-forge's python against another Python's python_abi).
+                self.leave(finding, f"conda's own packages disagree ({finding.package} "
+                           f"constrains {spec}); run `conda update` for them")  # fmt: skip
             return
         if self.strategy == "prefer-pip" and target is not None and target.record is None:
             self.leave(finding, "prefer-pip keeps pip's version, which conda's depends "
@@ -897,7 +908,7 @@ def _order(
                   *(("--offline",) if b.offline_ok else ()),
                   *sorted(b.found_in.get(spec, spec) for spec in b.conda_reinstall)),
             answers=_union(b.conda_reinstall.values()),
-            why="reinstall conda's exact records (name, version, build) over what pip left",
+            why="reinstall conda's exact records (name, version, build) over what is there now",
         ))  # fmt: skip
     if b.conda_install:
         steps.append(Step(

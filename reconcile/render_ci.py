@@ -141,6 +141,14 @@ HELP: Mapping[str, str] = {
         "Reinstall a version inside the pin with conda; `reconcile plan` never plans a step "
         "that leaves a pinned package outside its pin."
     ),
+    "platform-mismatch": (
+        "A wheel built for another Python or platform is installed: the tags in its WHEEL "
+        "file fit neither this environment's Python nor its OS and architecture. pip and uv "
+        "refuse such a wheel here; it came by `pip install --target` with `--platform` or "
+        "`--python-version`, or a copied site-packages. Its compiled modules will likely not "
+        "import: reinstall the package with the environment's own pip "
+        "(`pip install --force-reinstall --no-deps NAME==VERSION`) or with conda."
+    ),
 }
 
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -179,8 +179,9 @@ def compare_text(result: Comparison) -> str:
             lines.append(f"{side}: nothing asked for")
             lines.append("")
             continue
-        bad = sum(1 for r in rows if r.is_mismatch)
-        lines.append(f"{side}: {len(rows)} asked for, {bad} not met")
+        asked, bad, more = result.tally(side)
+        unnamed = f"; {more} not in the file were replaced or removed" if more else ""
+        lines.append(f"{side}: {asked} asked for, {bad} not met{unnamed}")
         width = min(max(len(r.wants) for r in rows), 48)
         lines.extend(_row_line(r, width) for r in rows)
         lines.append("")
@@ -223,6 +224,7 @@ def compare_json(result: Comparison) -> str:
             "detail": redact_text(r.detail) if r.detail else None,
             "file": r.source,
             "line": r.line,
+            "asked": r.asked,
         }
 
     doc = {

@@ -12,6 +12,7 @@ import json
 import sys
 
 import pytest
+from test_real_writers import _expected as real_writer_expected
 
 from reconcile.check import CODES
 from reconcile.cli import main
@@ -37,9 +38,19 @@ def test_scenario_gives_exactly_the_expected_findings(lab, scenario, capsys, mon
     )
 
 
+#: Codes no lab scenario produces, with the tests/real_writers case (written by the
+#: real installer) that does.  platform-mismatch needs a binary wheel for another
+#: platform, and the lab's wheels are pure; a lab scenario would also need a plan
+#: that reinstalls the wheel for the env, which the plan does not do yet.
+ELSEWHERE = {"platform-mismatch": "15-wheels-for-another-python-or-platform"}
+
+
 def test_every_code_is_produced_by_some_scenario(lab):
     produced = {code for name in lab.scenarios for code, _ in lab.expected(name)}
-    assert produced == set(CODES)
+    assert produced | set(ELSEWHERE) == set(CODES)
+    assert not produced & set(ELSEWHERE)  # once the lab has one, drop it from ELSEWHERE
+    for code, case in ELSEWHERE.items():
+        assert code in {f["code"] for f in real_writer_expected(case)["finding"]}
 
 
 def test_clean_prefix_has_no_error_or_warning(lab, capsys, monkeypatch):

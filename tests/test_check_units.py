@@ -18,6 +18,7 @@ from reconcile.models import (
     CondaPath,
     CondaRecord,
     Depth,
+    FileCheck,
     InstalledDist,
     PrefixState,
     PythonInfo,
@@ -355,3 +356,47 @@ def test_pins_are_judged_against_what_is_installed(pins, expected):
     s = PrefixState(prefix=s.prefix, depth=s.depth, python=s.python,
                     site_packages=s.site_packages, pins=pins)  # fmt: skip
     assert findings(s) == expected
+
+
+@pytest.mark.parametrize("installer", ["pip", "uv"])
+def test_a_clobber_names_each_owner_and_its_side_once(installer):
+    # conda installed six over pip's copy (conda wrote last): pip's dist-info
+    # stays beside conda's, and both list six.py.  "six (pip) (pip)" before.
+    conda_six = dist("six", "1.16.0", installer="conda")
+    pip_six = InstalledDist(
+        name=canonicalize_name("six"), raw_name="six", version=Version("1.17.0"),
+        version_text="1.17.0", path=f"{SITE}/six-1.17.0.dist-info", kind="dist-info",
+        installer=installer, record=(f"{SITE}/six.py",),
+    )  # fmt: skip
+    record = CondaRecord(
+        name="six", version="1.16.0", build="0", source="conda-meta/six-1.16.0-0.json",
+        paths=(CondaPath(f"{conda_six.path}/METADATA"), CondaPath(f"{SITE}/six.py")),
+    )  # fmt: skip
+    [clobber] = [f for f in check(build_graph(state(conda_six, pip_six, records=(record,))))
+                 if f.code == "file-clobber"]  # fmt: skip
+    assert clobber.message == (
+        f"1 file(s) claimed by both six (conda) and six ({installer}), e.g. {SITE}/six.py"
+    )
+
+
+def test_missing_and_altered_files_carry_every_path_not_only_the_first_ones():
+    # conda doctor -v lists every missing or altered path; the finding's data
+    # holds them all ("paths" stays the first five, as the CI formats show them).
+    files = [f"share/pkg/data{i:02}.txt" for i in range(13)]
+    record = CondaRecord(
+        name="pkgdata", version="1.0", build="0", source="conda-meta/pkgdata-1.0-0.json",
+        paths=tuple(CondaPath(f, size=10) for f in files),
+    )  # fmt: skip
+    s = PrefixState(
+        prefix=Path("/env"), depth=Depth.DEFAULT, records=(record,), python=python(),
+        site_packages=SitePackages(path=SITE),
+        files=FileCheck(checked=13, missing=frozenset(files[:7]),
+                        altered={f: "size 11, recorded 10" for f in files[7:]}),
+    )  # fmt: skip
+    by_code = {f.code: f for f in check(build_graph(s))}
+    missing, altered = by_code["missing-file"], by_code["altered-file"]
+    assert missing.evidence["count"] == 7 and len(missing.evidence["paths"]) == 5
+    assert missing.evidence["missing"] == files[:7]
+    assert altered.evidence["count"] == 6 and altered.evidence["paths"] == files[7:12]
+    assert altered.evidence["altered"] == {f: "size 11, recorded 10" for f in files[7:]}
+    assert missing.to_dict()["evidence"]["missing"] == files[:7]  # what --format json prints

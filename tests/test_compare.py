@@ -8,6 +8,9 @@ distributions installed now, by version, URL, revision, path or editability.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -298,3 +301,134 @@ def test_two_records_of_one_name_either_may_meet_the_spec():
     g = graph(records=(conda("libx", "1.0", "h0"), conda("libx", "2.0", "h1")))
     env = envfile("dependencies:\n  - libx=2.0\n  - libx=1.0\n  - libx=3\n")
     assert statuses(compare(g, env)) == {"libx=2.0": "ok", "libx=1.0": "ok", "libx=3": "differs"}
+
+
+# ---------------------------------------------------------------------------
+# counts: what the file asked for; one package, one row
+
+
+def test_counts_say_what_the_file_asked_for(capsys, tmp_path, monkeypatch):
+    # The demo: pip replaced conda's six, idna and urllib3.  The file names
+    # python, requests and six; idna and urllib3 are rows the file did not ask for.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    path = write(tmp_path, "dependencies:\n  - python=3.11\n  - requests\n  - six=1.16.0\n")
+    assert main(["compare", str(DEMO), str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "conda: 3 asked for, 1 not met; 2 not in the file were replaced or removed\n" in out
+    assert out.rstrip().endswith("does not match the file: 3 mismatches")
+
+
+def test_a_package_pip_replaced_and_a_pip_line_names_is_one_mismatch():
+    # six: conda's record is 1.16.0, pip's 1.17.0 is installed; the file asks
+    # pip for six==1.16.0.  One package, one row: the pip line's.
+    result = compare(env_graph(), envfile("dependencies:\n  - pip:\n    - six==1.16.0\n"))
+    six = [r for r in result.rows if r.package == "six"]
+    assert [(r.side, r.status) for r in six] == [("pip", "differs")]
+    assert result.mismatches == 1
+
+
+def test_a_pip_line_met_by_pips_copy_leaves_no_conda_row():
+    result = compare(env_graph(), envfile("dependencies:\n  - pip:\n    - six==1.17.0\n"))
+    assert [(r.side, r.status) for r in result.rows if r.package == "six"] == [("pip", "ok")]
+
+
+def test_json_rows_say_whether_the_file_asked_for_them():
+    doc = json.loads(compare_json(compare(env_graph(), envfile("dependencies:\n  - requests\n"))))
+    assert {(r["package"], r["asked"]) for r in doc["rows"]} == {
+        ("requests", True),
+        ("six", False),
+    }
+
+
+# ---------------------------------------------------------------------------
+# other kinds of file, told apart by their content: conda list --explicit, pip freeze
+
+
+def _explicit_of_demo(hash_kind: str = "md5") -> str:
+    """What ``conda list --explicit --md5`` (or ``--sha256``) prints for the
+    demo: conda's header, then each record's url and hash."""
+    lines = [
+        "# This file may be used to create an environment using:",
+        "# $ conda create --name <env> --file <this file>",
+        "# platform: linux-64",
+        "@EXPLICIT",
+    ]
+    for path in sorted((DEMO / "conda-meta").glob("*.json")):
+        raw = json.loads(path.read_text())
+        digest = raw["md5"] if hash_kind == "md5" else f"sha256:{raw['sha256']}"
+        lines.append(f"{raw['url']}#{digest}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("hash_kind", ["md5", "sha256"])
+def test_an_explicit_file_is_compared_record_by_record(capsys, tmp_path, monkeypatch, hash_kind):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    path = tmp_path / "spec-file.txt"
+    path.write_text(_explicit_of_demo(hash_kind))
+    assert main(["compare", str(DEMO), str(path), "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    rows = {r["package"]: r for r in doc["rows"]}
+    assert len(rows) == 8 and all(r["asked"] for r in rows.values())
+    assert {p for p, r in rows.items() if r["status"] != "ok"} == {"idna", "six", "urllib3"}
+    channel = "file:///tmp/reconcile-demo-build/channel"
+    assert rows["requests"]["wants"] == f"{channel}::requests==2.32.3=py_0"
+    assert rows["requests"]["line"] == 10  # header lines count
+    assert "read as a conda list --explicit file for linux-64" in doc["notes"]
+
+
+def test_an_explicit_file_for_another_platform_says_so():
+    from reconcile.listfiles import explicit_env, parse_explicit
+
+    text = (
+        "# platform: osx-arm64\n@EXPLICIT\n"
+        "https://conda.anaconda.org/conda-forge/noarch/six-1.16.0-pyh6c4a22f_0.tar.bz2\n"
+    )
+    result = compare(env_graph(), explicit_env(parse_explicit(text, "/x/spec.txt")))
+    assert "the file is for osx-arm64 and the env is linux-64: their builds differ" in result.notes
+
+
+def test_a_pip_freeze_of_the_env_matches_it(capsys, tmp_path, monkeypatch):
+    # What real pip writes for the demo's site-packages (conda's packages as
+    # ``name @ file:///home/conda/feedstock_root/...``, the editable as ``-e``).
+    monkeypatch.setenv("HOME", str(tmp_path))
+    site = DEMO / "lib" / "python3.11" / "site-packages"
+    freeze = subprocess.run(
+        [sys.executable, "-m", "pip", "--disable-pip-version-check", "freeze", "--path", str(site)],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "PIP_CONFIG_FILE": os.devnull},
+    ).stdout  # fmt: skip
+    assert "six==1.17.0" in freeze and "-e " in freeze
+    path = tmp_path / "requirements.txt"
+    path.write_text(freeze)
+    assert main(["compare", str(DEMO), str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "conda: nothing asked for" in out and "read as a pip requirements file" in out
+    assert "ok        six==1.17.0" in out
+    assert out.rstrip().endswith("the environment matches the file")
+
+
+def test_a_requirements_file_with_another_version_does_not_match(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    path = tmp_path / "requirements.txt"
+    path.write_text("# pinned\nidna==3.10\nrequests @ https://example.org/requests-2.32.3.tar.gz\n")
+    assert main(["compare", str(DEMO), str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "pip: 2 asked for, 2 not met" in out
+    assert "(idna, a dependency)" not in out  # the idna line judges idna
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param("hello world\n", "expected a mapping", id="prose"),
+        pytest.param("numpy=1.26\n", "expected a mapping", id="a-conda-spec-list"),
+        pytest.param("", "the file is empty", id="empty"),
+    ],
+)
+def test_what_is_no_kind_of_env_file_is_still_refused(capsys, tmp_path, monkeypatch, content,
+                                                      message):  # fmt: skip
+    monkeypatch.setenv("HOME", str(tmp_path))
+    path = tmp_path / "requirements.txt"
+    path.write_text(content)
+    assert main(["compare", str(DEMO), str(path)]) == 2
+    assert message in capsys.readouterr().err

@@ -1,5 +1,9 @@
 """Reading environment.yml files as people write them (reconcile/envfile.py).
 
+The lines of a ``pip:`` section are pip's requirements-file format, whose
+tests are in tests/test_requirements.py; here they are read only as far as the
+YAML decides (where the lines are, which folder they are relative to).
+
 Unit cases are inline YAML written to ``tmp_path``; the corpus cases read every
 environment file in ``../shared/corpus`` (about a hundred, committed by real
 projects) and require each to be read without an exception, every line it
@@ -8,7 +12,6 @@ cannot use reported with its line number.
 
 from __future__ import annotations
 
-import json
 import os
 import textwrap
 from pathlib import Path
@@ -21,10 +24,10 @@ from reconcile.cli import main
 from reconcile.envfile import (
     EnvFile,
     InvalidEnvFile,
-    PipKind,
     load_env_file,
     parse_env_text,
 )
+from reconcile.requirements import PipKind
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "fixtures" / "demo" / "prefix"
@@ -117,91 +120,15 @@ def test_several_pip_blocks_and_a_pip_block_not_last(tmp_path):
     assert [d.name for d in env.conda] == ["car", "python"]
 
 
-def test_requirements_and_constraints_files_relative_to_the_file(tmp_path):
-    write(tmp_path, "attrs>=24  # a comment\n-r more/deeper.txt\n", "reqs/base.txt")
-    write(tmp_path, "six==1.16.0\n", "reqs/more/deeper.txt")
-    write(tmp_path, "urllib3<2\n", "pins.txt")
-    env = read(
-        tmp_path,
-        """\
-        dependencies:
-          - pip:
-            - -r reqs/base.txt
-            - --constraint=pins.txt
-        """,
-    )
-    got = [(p.name, p.constraint, Path(p.source).name, p.line) for p in env.pip]
-    assert got == [
-        ("attrs", False, "base.txt", 1),
-        ("six", False, "deeper.txt", 1),
-        ("urllib3", True, "pins.txt", 1),
+def test_requirements_files_are_read_from_the_files_folder(tmp_path):
+    """conda runs pip from the yml's folder: ``-r`` is taken from there."""
+    write(tmp_path, "six\n", "reqs/extra.txt")
+    env = read(tmp_path, "dependencies:\n  - pip:\n    - -r reqs/extra.txt\n")
+    assert [(e.name, e.source, e.line) for e in env.pip] == [
+        ("six", str(tmp_path / "reqs" / "extra.txt"), 1)
     ]
-
-
-def test_unreadable_requirements_file_is_a_problem_with_its_line(tmp_path):
-    env = read(tmp_path, "dependencies:\n  - pip:\n    - attrs\n    - -r missing.txt\n")
-    (problem,) = env.unreadable
-    assert problem.line == 4 and "cannot read" in problem.reason
-    assert [p.name for p in env.pip] == ["attrs"]
-
-
-def test_requirements_files_that_include_each_other(tmp_path):
-    write(tmp_path, "-r b.txt\nattrs\n", "a.txt")
-    write(tmp_path, "-r a.txt\n", "b.txt")
-    env = read(tmp_path, "dependencies:\n  - pip:\n    - -r a.txt\n")
-    assert [p.name for p in env.pip] == ["attrs"]
-    assert any("loop" in p.reason for p in env.unreadable)
-
-
-@pytest.mark.parametrize(
-    ("line", "kind", "name", "check"),
-    [
-        pytest.param("numpy", PipKind.REQUIREMENT, "numpy", None, id="bare-name"),
-        pytest.param("jupyter-server ==2.3.0", PipKind.REQUIREMENT, "jupyter-server",
-                     lambda e: str(e.requirement.specifier) == "==2.3.0", id="spaced-specifier"),
-        pytest.param("torch==1.8.2+cu111", PipKind.REQUIREMENT, "torch",
-                     lambda e: str(e.requirement.specifier) == "==1.8.2+cu111", id="local-version"),
-        pytest.param("pydantic[email,dotenv]==1.10.10", PipKind.REQUIREMENT, "pydantic",
-                     lambda e: e.requirement.extras == {"email", "dotenv"}, id="extras"),
-        pytest.param("MIDIFile", PipKind.REQUIREMENT, "midifile", None, id="uppercase"),
-        pytest.param("flit-core === 3.9.0 --hash=sha256:1234", PipKind.REQUIREMENT, "flit-core",
-                     lambda e: e.hashes == ("sha256:1234",), id="hash-option"),
-        pytest.param("pywin32; sys_platform == 'win32'", PipKind.REQUIREMENT, "pywin32",
-                     lambda e: e.requirement.marker is not None, id="marker"),
-        pytest.param("requests @ https://example.com/requests-2.31.0-py3-none-any.whl",
-                     PipKind.URL, "requests", None, id="name-at-url"),
-        pytest.param("https://example.com/x/typing_extensions-4.8.0-py3-none-any.whl#sha256=ab",
-                     PipKind.URL, "typing-extensions", None, id="bare-wheel-url"),
-        pytest.param("git+https://github.com/dask/dask.git@main", PipKind.URL, None,
-                     lambda e: (e.vcs, e.revision, e.url_without_vcs)
-                     == ("git", "main", "https://github.com/dask/dask.git"), id="bare-git-url"),
-        pytest.param("deepobs @ git+https://git@github.com/fs/DeepOBS.git@develop", PipKind.URL,
-                     "deepobs", lambda e: e.revision == "develop", id="named-git-url-with-user"),
-        pytest.param("-e git+https://github.com/neithere/argh.git#egg=argh", PipKind.EDITABLE,
-                     "argh", lambda e: e.editable and e.path is None, id="editable-vcs"),
-        pytest.param("-e .", PipKind.EDITABLE, None, lambda e: e.path is not None,
-                     id="editable-dot"),
-        pytest.param("--editable=../proj[dev]", PipKind.EDITABLE, None,
-                     lambda e: e.path.endswith("proj"), id="editable-extras"),
-        pytest.param("./local/project", PipKind.PATH, None, None, id="local-dir"),
-        pytest.param("dist/pkg-1.0-py3-none-any.whl", PipKind.PATH, "pkg", None, id="local-wheel"),
-        pytest.param("--index-url https://pypi.example/simple", PipKind.OPTION, None,
-                     lambda e: e.options == ("--index-url https://pypi.example/simple",),
-                     id="index-url"),
-        pytest.param("--pre --extra-index https://x.example/simple", PipKind.OPTION, None,
-                     lambda e: e.options == ("--pre", "--extra-index-url https://x.example/simple"),
-                     id="abbreviated-option"),
-    ],
-)  # fmt: skip
-def test_pip_lines(tmp_path, line, kind, name, check):
-    env = read(tmp_path, f"dependencies:\n  - pip:\n    - {json.dumps(line)}\n")
-    assert env.unreadable == ()
-    (entry,) = env.pip
-    assert entry.kind is kind
-    assert entry.name == name
-    assert entry.line == 3
-    if check is not None:
-        assert check(entry), entry
+    (include,) = env.includes
+    assert (include.source, include.line) == (str(tmp_path / "environment.yml"), 3)
 
 
 def test_relative_paths_are_taken_from_the_files_folder(tmp_path):
@@ -212,27 +139,17 @@ def test_relative_paths_are_taken_from_the_files_folder(tmp_path):
     ]
 
 
-def test_text_after_options_is_what_pip_ignores(tmp_path):
-    env = read(tmp_path, "dependencies:\n  - pip:\n    - --pre --extra-index https://x/s numpy\n")
-    (note,) = env.problems
-    assert note.ignored and "numpy" in note.reason and note.line == 3
-    assert all(e.kind is PipKind.OPTION for e in env.pip)
-
-
 @pytest.mark.parametrize(
     ("yaml_text", "line", "reason"),
     [
-        pytest.param("dependencies:\n  - python\n  - 3\n", 3, None, id="number-is-a-spec-text"),
+        # YAML reads 3 as a number: conda refuses it ("invalid package specification")
+        pytest.param("dependencies:\n  - python\n  - 3\n", 3, "YAML reads 3 as a number",
+                     id="number-is-not-a-spec"),
         pytest.param("dependencies:\n  -\n", 2, "empty dependency", id="empty-item"),
         pytest.param("dependencies:\n  - [a, b]\n", 2, "not a string", id="list-item"),
+        # the pip line's own problems are tests/test_requirements.py's; here, its line
         pytest.param("dependencies:\n  - pip:\n    - attrs\n    - 'foo bar baz ==='\n", 4,
-                     "not a valid requirement", id="bad-requirement"),
-        pytest.param("dependencies:\n  - pip:\n    - --frobnicate\n", 3, "does not accept",
-                     id="unknown-option"),
-        pytest.param("dependencies:\n  - pip:\n    - attrs --index-url https://x\n", 3,
-                     "after a requirement", id="global-option-after-requirement"),
-        pytest.param("dependencies:\n  - pip:\n    - \"--hash\"\n", 3, "needs a value",
-                     id="option-without-value"),
+                     "not a valid requirement", id="bad-pip-line"),
         pytest.param("dependencies:\n  - conda: x\n", 2, "not a dependency", id="unknown-mapping"),
         pytest.param("dependencies: python\n", 1, "expected a list", id="deps-not-a-list"),
         pytest.param("dependencies:\n  - 'numpy$%'\n", 2, "not a conda package spec",
@@ -241,9 +158,6 @@ def test_text_after_options_is_what_pip_ignores(tmp_path):
 )  # fmt: skip
 def test_bad_lines_are_reported_with_their_line(tmp_path, yaml_text, line, reason):
     env = read(tmp_path, yaml_text)
-    if reason is None:
-        assert env.unreadable == () and env.conda[-1].name == "3"
-        return
     (problem,) = env.unreadable
     assert problem.line == line and reason in problem.reason, problem
 

@@ -449,6 +449,33 @@ def test_repair_moves_pip_packages_to_versions_that_fit():
     }
 
 
+@pytest.mark.parametrize(
+    "pinned", [pytest.param(False, id="history"), pytest.param(True, id="pinned")]
+)
+def test_what_the_repaired_versions_newly_need_is_written_only_when_pinned(pinned):
+    """The history mode leaves dependencies to pip; the pinned mode writes
+    every pip distribution, those the repair brought in too."""
+
+    def repair(g: Graph, request: RepairRequest) -> dict:
+        return {
+            canonicalize_name("types-requests"): Version("1.9"),
+            canonicalize_name("types-urllib3"): Version("1.26.25"),
+            canonicalize_name("urllib3"): Version("1.26.20"),  # conda's: never a pip line
+        }
+
+    spec = build_spec(_conflicted(), ExportOptions(pinned=pinned), repair=repair)
+    added = [("types-urllib3==1.26.25", "index", "1.26.25")] if pinned else []
+    assert [(p.line, p.kind, p.version) for p in spec.pip] == [
+        ("types-requests==1.9", "index", "1.9"),
+        *added,
+    ]
+    changes = {c.name: (c.installed, c.exported, c.why) for c in spec.changes}
+    assert changes.get("types-urllib3") == (
+        (None, "1.26.25", "needed by pip's packages at their repaired versions") if pinned else None
+    )
+    assert [c.name for c in spec.changes] == sorted(changes)
+
+
 def test_repair_that_fails_explains():
     def repair(g: Graph, request: RepairRequest) -> dict:
         raise ExportImpossible(["no types-requests fits urllib3 1.26.20 at https://u:SECRET@x/"])

@@ -773,3 +773,110 @@ def test_exported_environment_files_pass_the_lint(
         return
     status, out, err = run(capsys, "--fail-on", "info", str(yml))
     assert (status, out, err) == (0, "no problems found in 1 file\n", ""), out
+
+
+# ---------------------------------------------------------------------------
+# two conda specs of one package: conda merges them (MatchSpec.merge), so they
+# must both hold; versions are judged by rattler (reconcile/_conda.py)
+
+
+def _conflicts(tmp_path: Path, *deps: str) -> list[tuple[int, str]]:
+    text = "dependencies:\n" + "".join(f"  - {d}\n" for d in deps)
+    env = load_for_lint(str(write(tmp_path, {"environment.yml": text})))
+    return [(f.evidence["line"], f.message) for f in lint(env, NameMap.bundled())
+            if f.code == "conda-specs-conflict"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("deps", "why"),
+    [
+        pytest.param(("numpy=1.26", "numpy>=2"), "no version satisfies both", id="fuzzy-vs-lower"),
+        pytest.param(("numpy 1.26.*", "numpy !=1.26.*"), "no version satisfies both",
+                     id="glob-vs-not-glob"),
+        pytest.param(("numpy>=2,<2.1", "numpy<1.99"), "no version satisfies both",
+                     id="disjoint-ranges"),
+        pytest.param(("python=3.11", "python=3.12"), "no version satisfies both", id="two-pins"),
+        pytest.param(("conda-forge::six", "defaults::six"),
+                     "one asks for channel defaults, the other for conda-forge", id="channels"),
+        pytest.param(("zlib=1.2.13=h1_0", "zlib=1.2.13=h2_0"),
+                     "one asks for build h2_0, the other for h1_0", id="exact-builds"),
+    ],
+)  # fmt: skip
+def test_conda_specs_of_one_package_that_cannot_both_hold(tmp_path, deps, why):
+    [(line, message)] = _conflicts(tmp_path, *deps)
+    assert line == 3  # the later one, naming the earlier
+    assert message == (
+        f"{deps[1]!r} and {deps[0]!r} (line 2) cannot both hold: {why}; conda merges them "
+        "into one spec and cannot create the env"
+    )
+
+
+@pytest.mark.parametrize(
+    "deps",
+    [
+        pytest.param(("numpy>=1.20", "numpy<2"), id="overlapping-range"),
+        pytest.param(("scipy<2", "scipy<3"), id="two-upper-bounds"),
+        pytest.param(("pandas>1.5", "pandas<1.6"), id="open-interval"),
+        pytest.param(("idna!=3.4", "idna=3.4"), id="3.4.1-fits-both"),
+        pytest.param(("requests>=2.0a1", "requests<2"), id="prerelease-below-2"),
+        pytest.param(("numpy", "numpy>=2"), id="no-version-on-one-side"),
+        pytest.param(("numpy=1.26", "numpy=1.26"), id="same-spec-twice"),
+        pytest.param(("zlib=1.2.13=h1_0", "zlib 1.2.* h*"), id="build-glob"),
+        pytest.param(("sel(linux): attrs=23", "sel(win): attrs=24"), id="other-platforms"),
+        pytest.param(("numpy >=>=1", "numpy>=2"), id="unreadable-decides-nothing"),
+    ],
+)
+def test_conda_specs_that_can_both_hold_are_no_conflict(tmp_path, deps):
+    assert _conflicts(tmp_path, *deps) == []
+
+
+def test_selectors_of_one_platform_meet(tmp_path):
+    found = _conflicts(tmp_path, "sel(unix): click=8", "sel(osx): click=7")
+    assert [line for line, _ in found] == [3]
+
+
+def test_a_conda_specs_conflict_is_one_cli_line(tmp_path, capsys):
+    path = write(tmp_path, {"environment.yml": "dependencies:\n  - numpy=1.26\n  - numpy>=2\n"})
+    status, out, _ = run(capsys, str(path))
+    assert status == 1
+    assert out.splitlines()[0] == (
+        f"{path}:3: error conda-specs-conflict: 'numpy>=2' and 'numpy=1.26' (line 2) cannot "
+        "both hold: no version satisfies both; conda merges them into one spec and cannot "
+        "create the env"
+    )
+
+
+# ---------------------------------------------------------------------------
+# entries that are not specs: a finding each, never silence or a traceback
+
+
+@pytest.mark.parametrize(
+    ("item", "says"),
+    [
+        pytest.param("42", "'42': not a conda package spec: YAML reads 42 as a number",
+                     id="int"),
+        pytest.param("3.8", "'3.8': not a conda package spec: YAML reads 3.8 as a number",
+                     id="float"),  # meant python=3.8
+        pytest.param("yes", "'yes': not a conda package spec: YAML reads yes as a boolean",
+                     id="bool"),
+        pytest.param("2024-01-01", "'2024-01-01': not a conda package spec: YAML reads "
+                     "2024-01-01 as a date", id="date"),
+        pytest.param('""', "'': not a conda package spec", id="empty-string"),
+        pytest.param("{a: b}", "'a': not a dependency conda understands", id="mapping"),
+        pytest.param("[a, b]", "'[a, b]': not a string", id="list"),
+        pytest.param("sel(linux): 42", "'42': not a conda package spec: YAML reads 42 as a number",
+                     id="selector-int"),
+        pytest.param("pip: [42]", "'42': not a pip requirement line: YAML reads 42 as a number",
+                     id="pip-int"),
+        pytest.param("pip: [{a: b}]", "'{a: b}': not a pip requirement line", id="pip-mapping"),
+        pytest.param("pip: 42", "'42': not a pip requirement line: YAML reads 42",
+                     id="pip-int-block"),
+    ],
+)  # fmt: skip
+def test_entries_that_are_not_specs_are_unreadable_lines(tmp_path, capsys, item, says):
+    path = write(tmp_path, {"environment.yml": f"dependencies:\n  - pip\n  - {item}\n"})
+    status, out, err = run(capsys, "--fail-on", "never", str(path))
+    assert status == 0 and err == ""
+    lines = [line for line in out.splitlines() if ": error unreadable-line: " in line]
+    assert len(lines) == 1, out
+    assert lines[0].startswith(f"{path}:3: error unreadable-line: {says}"), lines[0]

@@ -267,3 +267,55 @@ def test_a_reinstall_inside_the_pin_answers_the_pin() -> None:
     assert left == {}
     [reinstall] = [s for s in plan.steps if "--force-reinstall" in s.args and s.tool == "conda"]
     assert "pin-violated:urllib3" in reinstall.answers
+
+
+def test_a_reinstall_for_files_pip_never_touched_does_not_blame_pip() -> None:
+    # Files of conda's intact six went missing (deleted by hand or by a
+    # cleanup script): the reinstall's reason must not say pip left them.
+    six = _pip("six", "1.16.0", "six.py", installer="conda")
+    record = _rec("six", "1.16.0", "six.py", "six-1.16.0.dist-info/METADATA")
+    missing = Finding(
+        code="missing-file", severity=Severity.ERROR, package="six", message="...",
+        evidence={"conda_record": record.source, "paths": [f"{SITE}/six.py"], "count": 1},
+    )  # fmt: skip
+    _, plan, left = _plan([six], [record], "prefer-conda", extra=(missing,))
+    assert left == {}
+    [reinstall] = [s for s in plan.steps if s.tool == "conda"]
+    assert reinstall.answers == ("missing-file:six",)
+    assert "pip" not in reinstall.why
+
+
+def test_a_constraint_two_conda_packages_disagree_on_does_not_blame_pip() -> None:
+    # conda-forge's python constrains python_abi to its own ABI; here conda's
+    # python_abi record is another Python's.  pip has nothing to do with it.
+    python = CondaRecord(
+        name="python", version="3.12.7", build="h_0", channel="conda-forge", subdir="linux-64",
+        constrains=("python_abi 3.12.* *_cp312",), source="conda-meta/python-3.12.7-h_0.json",
+    )  # fmt: skip
+    abi = _rec("python_abi", "3.11", build="5_cp311")
+    state = PrefixState(
+        prefix=Path("/env"), depth=Depth.QUICK, records=(python, abi),
+        python=PythonInfo(version=Version("3.12.7"), site_packages=SITE,
+                          platform="linux-64", source="test"),
+        site_packages=SitePackages(path=SITE),
+    )  # fmt: skip
+    graph = build_graph(state)
+    findings = check(graph)
+    assert {(f.code, f.package) for f in findings} == {("conda-dependency-unsatisfied", "python")}
+    plan = make_plan(graph, findings, locator=_Everywhere())  # type: ignore[arg-type]
+    [left] = plan.unresolved
+    assert left.reason == ("conda's own packages disagree (python constrains python_abi "
+                           "3.12.* *_cp312); run `conda update` for them")
+
+
+def test_a_constraint_pips_copy_breaks_blames_pip() -> None:
+    requests = CondaRecord(
+        name="requests", version="2.32.3", build="py_0", channel="conda-forge", subdir="noarch",
+        constrains=("urllib3 <2",), source="conda-meta/requests-2.32.3-py_0.json",
+    )  # fmt: skip
+    _, _, left = _plan([_pip("urllib3", "2.2.3", "urllib3/__init__.py")], [requests],
+                          "prefer-conda")  # fmt: skip
+    assert left[("conda-dependency-unsatisfied", "requests")] == (
+        "pip's urllib3 breaks a conda constraint (urllib3 <2); install the package with conda "
+        "or loosen it"
+    )

@@ -60,7 +60,7 @@ from ..models import CondaPath, CondaRecord, InstalledDist, ReadProblem
 __all__ = ["ParseCache", "cache_dir"]
 
 #: Bump when what is stored changes shape.
-_FORMAT = 3
+_FORMAT = 4
 _PACKAGE = Path(__file__).resolve().parent.parent
 _new_path = partial(tuple.__new__, CondaPath)
 #: The modules whose code shapes what is cached.

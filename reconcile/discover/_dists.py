@@ -33,6 +33,7 @@ from ..channels import file_url_path
 from ..filenames import parse_metadata_dirname
 from ..metadata import CoreMetadata, read_core_metadata
 from ..models import (
+    CONDA_INSTALLERS,
     DirectUrl,
     InstalledDist,
     ReadProblem,
@@ -217,11 +218,20 @@ class _Reader:
             return None
         installer_bytes = self.read_bytes(os.path.join(entry.path, "INSTALLER"), name, shown)
         installer = installer_bytes.decode("utf-8", "replace").strip() if installer_bytes else None
+        # WHEEL's tags judge whether the wheel fits the env (platform-mismatch).
+        # conda's packages are not judged (conda chose them for this subdir
+        # and Python; the WHEEL inside is whatever their build wrote), so
+        # their WHEEL is not read: one file less per conda-owned dist.
+        wheel_tags = (
+            self.wheel_tags(os.path.join(entry.path, "WHEEL"), name, shown + "/WHEEL")
+            if "WHEEL" in members and installer not in CONDA_INSTALLERS
+            else ()
+        )
         record, record_size = self.record(entry.path, shown, name)
         direct_url = self.direct_url(entry.path, name, shown)
         target = file_url_path(direct_url.url) if direct_url and direct_url.is_local_dir else None
         has_record = record is not None
-        if not has_record and meta is not None and installer not in ("conda", "whl2conda"):
+        if not has_record and meta is not None and installer not in CONDA_INSTALLERS:
             # Without RECORD pip cannot uninstall it (PEP 376).  Conda-owned
             # dist-infos are removed by conda, so they are judged elsewhere.
             self.problem(name, shown, "no RECORD: pip cannot uninstall this distribution")
@@ -247,6 +257,7 @@ class _Reader:
             has_record=has_record,
             members=tuple(members),
             mtime=entry.stat().st_mtime,
+            wheel_tags=wheel_tags,
         )
 
     def egg_info(self, entry: os.DirEntry[str]) -> InstalledDist | None:
@@ -447,6 +458,21 @@ class _Reader:
         if joined == ".." or joined.startswith("../"):
             return None
         return joined
+
+    def wheel_tags(self, path: str, name: str, shown: str) -> tuple[str, ...]:
+        """The ``Tag:`` values of a WHEEL file (the wheel spec's
+        ``Wheel-Version``/``Generator``/``Root-Is-Purelib``/``Tag`` headers;
+        one tag a line, a compressed set such as ``py2.py3-none-any`` kept
+        as written)."""
+        data = self.read_bytes(path, name, shown)
+        if not data:
+            return ()
+        tags = []
+        for line in data.decode("utf-8", "replace").splitlines():
+            key, sep, value = line.partition(":")
+            if sep and key.strip().lower() == "tag" and value.strip():
+                tags.append(value.strip())
+        return tuple(tags)
 
     def requirements(self, lines: Sequence[str], name: str, shown: str) -> tuple[Requirement, ...]:
         out = []

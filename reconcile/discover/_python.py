@@ -25,6 +25,7 @@ from ..models import CondaRecord, PythonInfo
 __all__ = ["find_python", "host_subdir", "other_site_packages", "read_pyvenv_cfg", "site_identity"]
 
 _LIB_PY = re.compile(r"^python(\d+)\.(\d+)(t?)$")
+_THREADED_SITE = re.compile(r"(?:^|/)python\d+\.\d+t/")
 
 
 def host_subdir() -> str:
@@ -218,6 +219,9 @@ def find_python(prefix: str, records: Sequence[CondaRecord]) -> PythonInfo | Non
     if version is None:
         return None
 
+    # Free-threaded builds (PEP 703) say so in the python build string
+    # (conda-forge: "*_cp313t") and use lib/python3.13t.
+    threaded = python is not None and re.search(r"cp\d+t", python.build) is not None
     site: str | None = python.python_site_packages_path if python is not None else None
     if site is None:
         if windows or (
@@ -229,7 +233,6 @@ def find_python(prefix: str, records: Sequence[CondaRecord]) -> PythonInfo | Non
             candidates = [rel for v, rel in lib_dirs if f"{v.major}.{v.minor}" == short]
             # Free-threaded builds use lib/python3.13t; prefer it when the
             # python build says so (conda-forge: "*_cp313t").
-            threaded = python is not None and re.search(r"cp\d+t", python.build) is not None
             candidates.sort(key=lambda rel: ("t/" in rel) != threaded)
             site = candidates[0] if candidates else f"lib/python{short}/site-packages"
     return PythonInfo(
@@ -238,6 +241,7 @@ def find_python(prefix: str, records: Sequence[CondaRecord]) -> PythonInfo | Non
         platform=subdir,
         source=source,
         implementation=implementation,
+        free_threaded=threaded or _THREADED_SITE.search(site) is not None,
         venv=venv,
         include_system_site_packages=include_system,
     )
