@@ -35,6 +35,7 @@ from ..metadata import CoreMetadata, read_core_metadata
 from ..models import (
     CONDA_INSTALLERS,
     DirectUrl,
+    DistKind,
     InstalledDist,
     ReadProblem,
     Severity,
@@ -242,7 +243,7 @@ class _Reader:
             version=self.version(version_text, name, metadata),
             version_text=version_text,
             path=shown,
-            kind="dist-info",
+            kind=DistKind.DIST_INFO,
             installer=installer,
             installer_size=len(installer_bytes) if installer_bytes is not None else None,
             requested="REQUESTED" in members,
@@ -274,12 +275,12 @@ class _Reader:
             files = self.read_bytes(
                 os.path.join(entry.path, "installed-files.txt"), fallback, shown
             )
-            kind = "egg-info"
+            kind = DistKind.EGG_INFO
             members = tuple(sorted(os.listdir(entry.path)))
         elif entry.is_file():
             meta = self.read_bytes(entry.path, fallback, shown)
             requires_txt = files = None
-            kind = "egg-info-file"
+            kind = DistKind.EGG_INFO_FILE
             members = ()
         else:
             self.problem(fallback, shown, "is neither a file nor a directory")
@@ -344,7 +345,7 @@ class _Reader:
             version=parse_version(version_text),
             version_text=version_text,
             path=shown,
-            kind="egg-link",
+            kind=DistKind.EGG_LINK,
             requires=self.requirements(
                 core.requires_dist or _requires_txt(requires_txt), name, shown
             ),
