@@ -24,8 +24,8 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from ._conda import InvalidSpec, spec_matches
-from .graph import Edge, Graph, Node, Ownership, Provenance, spec_name
+from ._conda import InvalidSpec, spec_matches, spec_name
+from .graph import Edge, Graph, Node, Ownership, Provenance
 from .models import (
     CONDA_INSTALLERS,
     CondaRecord,

@@ -70,10 +70,11 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from . import __version__
+from ._conda import spec_name
 from .channels import channel_name, file_url_path
 from .conda_pins import conda_pins, unconstrained, valid_pin, written
 from .errors import ReconcileError
-from .graph import Graph, Node, Ownership, Provenance, spec_name
+from .graph import Graph, Node, Ownership, Provenance
 from .models import CONDA_INSTALLERS, CondaRecord, DistKind, EdgeKind, InstalledDist
 from .requirements import ARCHIVE_SUFFIXES
 from .urls import redact_text, redact_url
@@ -213,12 +214,6 @@ class RepairRequest:
 Repair = Callable[[Graph, RepairRequest], Mapping[NormalizedName, Version]]
 
 
-def _spec_key(spec: str) -> str:
-    """The package name of a MatchSpec whose channel may be a URL
-    (``https://host:8443/chan::name >=1``), which ``spec_name`` cannot skip."""
-    return spec_name(spec.rpartition("::")[2])
-
-
 def _clean_spec(spec: str) -> str:
     """A conda MatchSpec with its channel written short and without a token."""
     spec = spec.strip()
@@ -280,11 +275,11 @@ def requested_specs(graph: Graph) -> dict[str, str]:
     spec_map: dict[str, str] = {}
     for revision in graph.state.history:
         for spec in revision.remove_specs:
-            spec_map.pop(_spec_key(spec), None)
+            spec_map.pop(spec_name(spec), None)
         for spec in revision.update_specs:
-            spec_map[_spec_key(spec)] = spec
+            spec_map[spec_name(spec)] = spec
         for spec in revision.neutered_specs:
-            spec_map[_spec_key(spec)] = spec
+            spec_map[spec_name(spec)] = spec
     installed = {r.name for r in graph.state.records}
     return {name: _clean_spec(s) for name, s in spec_map.items() if name in installed}
 
@@ -296,7 +291,7 @@ def _history_conda(graph: Graph) -> tuple[list[str], str]:
     from_records = {
         r.name: _clean_spec(r.requested_specs[-1])
         for r in graph.state.records
-        if r.requested_specs and _spec_key(r.requested_specs[-1]) == r.name
+        if r.requested_specs and spec_name(r.requested_specs[-1]) == r.name
     }
     if from_records:
         return (
@@ -795,7 +790,7 @@ def _with_conda_pip(
     pip), else unpinned (there is no version to pin to).  Unpinned in the
     history mode, which writes what was asked for and lets conda choose the
     rest: any pip that fits the env's Python runs a pip section."""
-    if not lines or any(_spec_key(s) == "pip" for s in conda):
+    if not lines or any(spec_name(s) == "pip" for s in conda):
         return conda, lines, []
     own = next((p for p in lines if p.name == "pip" and p.kind == "index"), None)
     record = next((r for r in graph.state.records if r.name == "pip"), None)
@@ -810,7 +805,7 @@ def _with_conda_pip(
         why = "the pip section needs it; this env has no pip" + (
             ", so it is not pinned" if pinned else ""
         )
-    conda = sorted([*conda, spec], key=_spec_key)
+    conda = sorted([*conda, spec], key=spec_name)
     return conda, lines, [f"{spec} added to the conda packages: {why}"]
 
 
