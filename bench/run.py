@@ -174,15 +174,16 @@ def reconcile_argv(explicit: str | None) -> list[str]:
 
 
 def subcommands(reconcile: Sequence[str]) -> set[str]:
-    """Subcommands ``reconcile --help`` lists (argparse prints them indented
-    under the COMMAND heading, or as ``{a,b}`` without a metavar)."""
+    """Subcommands ``reconcile --help`` lists: one a line, first the name and
+    then its summary, inside typer's "Commands" panel (``│ audit    Report
+    ...``) or indented under a heading (argparse, or typer without rich)."""
     result = subprocess.run([*reconcile, "--help"], capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SystemExit(
             f"run.py: `{shlex.join(reconcile)} --help` failed: {result.stderr.strip()}"
         )
     text = result.stdout
-    found = set(re.findall(r"^ {4}([a-z][\w-]*)\s{2,}\S", text, flags=re.M))
+    found = set(re.findall(r"^(?:│ | {2,4})([a-z][\w-]*)\s{2,}\S", text, flags=re.M))
     for group in re.findall(r"\{([\w,-]+)\}", text):
         found.update(group.split(","))
     return found
