@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from .config import Config
+    from .console import Status
     from .graph import Graph
     from .models import Depth, Finding
     from .plan import Plan
@@ -67,13 +68,24 @@ def _load(args: argparse.Namespace, config: Config | None = None) -> Graph:
 
     config = config if config is not None else _settings(args)
     prefix = locate_prefix(args.prefix, args.name)
-    return load_graph(
-        prefix,
-        depth=_depth(args),
-        name_map_file=args.name_map,
-        config=config,
-        cache=not getattr(args, "no_cache", False),
-    )
+    depth = _depth(args)
+    hashing = f"hashing every conda file of {prefix} (--deep)"
+    with _progress(hashing if depth.value == "deep" else None):
+        return load_graph(
+            prefix,
+            depth=depth,
+            name_map_file=args.name_map,
+            config=config,
+            cache=not getattr(args, "no_cache", False),
+        )
+
+
+def _progress(text: str | None) -> Status:
+    """A progress line on stderr for work that can take seconds, shown only
+    when stderr is a terminal (and not at all when ``text`` is None)."""
+    from .console import Status
+
+    return Status(text or "", enabled=False if text is None else None)
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:
@@ -168,7 +180,11 @@ def _audit_all(args: argparse.Namespace) -> int:
         fail_on=args.fail_on or config.fail_on or "error",
         config=config,
     )
-    report = run_fleet(list_environments(), options, jobs=args.jobs or os.cpu_count() or 1)
+    envs = list_environments()
+    with _progress(f"auditing {len(envs.prefixes)} environments") as status:
+        report = run_fleet(envs, options, jobs=args.jobs or os.cpu_count() or 1,
+                           progress=lambda done, total: status.update(
+                               f"auditing {total} environments: {done} done"))  # fmt: skip
     sys.stdout.write((render.fleet_json if args.format == "json" else render.fleet_text)(report))
     return report.exit_code
 
@@ -237,17 +253,19 @@ def _in_place_plan(args: argparse.Namespace, graph: Graph, findings: Sequence[Fi
     else:
         pip_args = ["--no-index", *(a for d in args.find_links for a in ("--find-links", d))]
     verbose = getattr(args, "verbose", False)
-    reporter = verbose_reporter(lambda line: print(line, file=sys.stderr)) if verbose else None
-    return make_plan(
-        graph,
-        findings,
-        strategy=args.strategy,
-        source=source,
-        pip_source_args=pip_args,
-        reporter=reporter,
-        locator=_locator(args, graph, source),
-        index_url=shown,
-    )
+    # The resolver's events: lines on stderr with -v, else the progress line's text.
+    with _progress(None if verbose else f"planning the repair of {graph.state.prefix}") as status:
+        write = (lambda line: print(line, file=sys.stderr)) if verbose else status.update
+        return make_plan(
+            graph,
+            findings,
+            strategy=args.strategy,
+            source=source,
+            pip_source_args=pip_args,
+            reporter=verbose_reporter(write) if verbose or status.on else None,
+            locator=_locator(args, graph, source),
+            index_url=shown,
+        )
 
 
 def _locator(args: argparse.Namespace, graph: Graph, source: CandidateSource) -> Locator:
@@ -402,7 +420,8 @@ def _rebuild(args: argparse.Namespace, graph: Graph, findings: Sequence[Finding]
     )
     options = ExportOptions(pinned=True, builds=True, constraints="pip-constraints.txt")
     try:
-        spec = build_spec(graph, options, repair=repair)
+        with _progress(f"planning a rebuild of {graph.state.prefix}"):
+            spec = build_spec(graph, options, repair=repair)
     except ExportImpossible as exc:
         return rebuild_plan(graph, findings, environment_yml=None, constraints_txt="",
                             explanations=exc.explanations, suggestions=exc.suggestions)  # fmt: skip
@@ -892,7 +911,7 @@ def audit(
         format=fmt,
         output=_stdout(output),
         verbose=verbose,
-        color=_color_wanted(no_color, fmt),
+        color=_color_wanted(no_color, fmt, output),
         fail_on=fail_on,
         baseline=baseline,
         write_baseline=write_baseline,
@@ -1335,22 +1354,27 @@ def lint(
         files=files,
         format=fmt,
         output=_stdout(output),
-        color=_color_wanted(no_color, fmt),
+        color=_color_wanted(no_color, fmt, output),
         fail_on=fail_on,
         config=config,
         name_map=name_map,
     )
 
 
-def _color_wanted(no_color: bool, fmt: str) -> bool:
+def _color_wanted(no_color: bool, fmt: str, output: str | None = None) -> bool:
+    """Colour for the text report on stdout: ``--format text``, or the text
+    summary that stdout gets when ``-o`` takes the report; a terminal only."""
     from .console import color_wanted
 
-    return fmt == "text" and color_wanted(sys.stdout, no_color=no_color)
+    text = fmt == "text" or _stdout(output) is not None
+    return text and color_wanted(sys.stdout, no_color=no_color)
 
 
 def _run(command: Callable[[argparse.Namespace], int], **values: object) -> _Ran:
     """Run one ``_cmd_*`` on the namespace it reads; every error is one line."""
     try:
+        if values.get("color"):
+            return _Ran(_painted(command, argparse.Namespace(**values)))
         return _Ran(command(argparse.Namespace(**values)))
     except ReconcileError as exc:
         print(f"reconcile: error: {exc}", file=sys.stderr)
@@ -1369,6 +1393,23 @@ def _run(command: Callable[[argparse.Namespace], int], **values: object) -> _Ran
             file=sys.stderr,
         )
         return _Ran(EXIT_ERROR)
+
+
+def _painted(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run ``command`` with its stdout, the text report, coloured on the way
+    out (the renderers return plain text; colour is the terminal's concern)."""
+    import contextlib
+    import io
+
+    from .console import paint
+
+    shown = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(shown):
+            return command(args)
+    finally:
+        sys.stdout.write(paint(shown.getvalue()))
+        sys.stdout.flush()
 
 
 def _usage_text(exc: _click.ClickException) -> str:

@@ -113,15 +113,27 @@ class Status:
         self._stream = sys.stderr if stream is None else stream
         self._on = progress_wanted(self._stream) if enabled is None else enabled
         self._text = text
-        self._start = time.monotonic()
+        self._start = self._last = time.monotonic()
         self._shown = False
+
+    @property
+    def on(self) -> bool:
+        """Whether anything is shown (stderr is a terminal)."""
+        return self._on
 
     def __enter__(self) -> Status:
         self._write(self._text)
         return self
 
     def update(self, text: str) -> None:
-        self._text = text
+        """Show ``text`` instead; at most ten times a second, as a resolver
+        may report thousands of events."""
+        if not self._on:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.1:
+            return
+        self._last = now
         self._write(text)
 
     def _write(self, text: str) -> None:
