@@ -65,7 +65,8 @@ _HEADING = re.compile(rf"^({_LABELS.upper()}) \(\d+\)$")
 _FINDING = re.compile(r"^(  )(\S+)(  .*)$")
 _LINT = re.compile(rf"^(.+?:\d+: )({_LABELS})( \S+:)")
 _WORST = re.compile(rf"\[({_LABELS})\]")
-_TALLY = re.compile(r"(?<![\w-])([1-9]\d*) (errors?|warnings?|info)\b")
+_TALLY = re.compile(r"^\d+ errors?, \d+ warnings?, \d+ info\b")
+_COUNT = re.compile(r"(?<![\w-])([1-9]\d*) (errors?|warnings?|info)\b")
 
 
 def paint(text: str) -> str:
@@ -97,8 +98,10 @@ def paint(text: str) -> str:
             )
             continue
         line = _WORST.sub(lambda m: _style(m[0], m[1]), line)
-        if _TALLY.match(line):
-            line = _TALLY.sub(lambda m: _style(m[0], m[2].rstrip("s")), line)
+        tally = _TALLY.match(line)
+        if tally:
+            counts = _COUNT.sub(lambda m: _style(m[0], m[2].rstrip("s")), tally[0])
+            line = counts + line[tally.end() :]
         lines[i] = line
     return "\n".join(lines)
 
@@ -113,7 +116,8 @@ class Status:
         self._stream = sys.stderr if stream is None else stream
         self._on = progress_wanted(self._stream) if enabled is None else enabled
         self._text = text
-        self._start = self._last = time.monotonic()
+        self._start = time.monotonic()
+        self._last = float("-inf")  # the first update is always shown
         self._shown = False
 
     @property
