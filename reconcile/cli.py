@@ -540,7 +540,11 @@ def _cmd_lint(args: argparse.Namespace) -> int:
         "junit": lambda: render_ci.audit_junit(None, found, fail_on, codes=LINT),
         "github": lambda: render_ci.audit_github(None, found, fail_on),
     }[args.format]()
-    sys.stdout.write(report)
+    if args.output:  # the report to a file, the text summary to stdout (as audit's -o)
+        _write_text(args.output, report, errors="replace")
+        sys.stdout.write(lint_text(results))
+    else:
+        sys.stdout.write(report)
     if errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if any(o.failing() for o in outcomes) else EXIT_OK
@@ -553,8 +557,6 @@ def _cmd_lint(args: argparse.Namespace) -> int:
 
 app = typer.Typer(
     name="reconcile",
-    help="Audit a conda environment in which pip was also used: one graph of conda's and "
-    "pip's records, every conflict between them.",
     epilog="Run 'reconcile COMMAND --help' for a command's options, examples and exit codes.",
     # Help renders through rich (panels); nothing else imports it (habit 12).
     rich_markup_mode="rich",

@@ -7,8 +7,11 @@ text byte for byte, and the CI formats are never coloured.
 
 from __future__ import annotations
 
+import html
+import importlib
 import io
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -170,3 +173,41 @@ def test_paint_leaves_messages_alone() -> None:
 def test_paint_fleet_rows() -> None:
     row = "/envs/a       1         0  [error] invalid-record x: broken\n"
     assert paint(row) == row.replace("[error]", f"{RED}[error]\x1b[0m")
+
+
+# ---------------------------------------------------------------------------
+# the README's picture
+
+
+def _svg_lines(svg: str) -> tuple[list[str], set[str]]:
+    """The terminal lines an SVG of rich's export_svg shows, and their colours."""
+    cells = [
+        (float(y), float(x), float(length), html.unescape(text).replace("\xa0", " "))
+        for x, y, length, text in re.findall(
+            r'<text class="terminal-\d+-r\d+" x="([\d.]+)" y="([\d.]+)" '
+            r'textLength="([\d.]+)"[^>]*>([^<]*)</text>',
+            svg,
+        )
+    ]
+    width = cells[0][2] / len(cells[0][3])  # one character, in pixels
+    rows: dict[float, str] = {}
+    for y, x, _, text in sorted(cells):
+        row = rows.get(y, "")
+        rows[y] = row.ljust(round(x / width)) + text
+    lines = [row.rstrip() for _, row in sorted(rows.items()) if row.strip()]
+    colours = set(re.findall(r"\.terminal-\d+-r\d+ \{ fill: (#[0-9a-f]{6})", svg))
+    return lines, colours
+
+
+def test_the_readme_picture_shows_a_real_run_of_the_demo_audit() -> None:
+    sys.path.insert(0, str(REPO / "docs"))
+    try:
+        screenshot = importlib.import_module("screenshot")
+    finally:
+        sys.path.pop(0)
+    svg = (REPO / "docs" / "audit-demo.svg").read_text(encoding="utf-8")
+    assert "](docs/audit-demo.svg)" in (REPO / "README.md").read_text(encoding="utf-8")
+    shown, colours = _svg_lines(svg)
+    plain = ANSI.sub("", screenshot.coloured_run())
+    assert shown == [line for line in plain.splitlines() if line], "python docs/screenshot.py"
+    assert len(colours) >= 3  # plain, errors, info
