@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from packaging.utils import canonicalize_name
 
 from .graph import Graph, Node, Ownership, spec_name
-from .models import CondaRecord, InstalledDist
+from .models import CondaRecord, EdgeKind, InstalledDist
 from .names import NameMap
 from .pins import pin_allows, pinned_node, pins_for
 
@@ -53,7 +53,7 @@ def keep_pip(graph: Graph, node: Node, version: str) -> Keep:
     names = NameMap.bundled()
     family = {node.key: node.record}
     for edge in graph.edges:
-        if edge.kind != "depends" or not edge.resolved or edge.target != node.key:
+        if edge.kind is not EdgeKind.DEPENDS or not edge.resolved or edge.target != node.key:
             continue
         wrapper = graph.nodes[edge.source]
         record = wrapper.record
@@ -66,7 +66,7 @@ def keep_pip(graph: Graph, node: Node, version: str) -> Keep:
             family[wrapper.key] = record
     broken: list[str] = []
     for edge in graph.edges:
-        if edge.kind not in ("depends", "constrains") or not edge.resolved:
+        if edge.kind is EdgeKind.REQUIRES or not edge.resolved:
             continue
         if edge.target not in family or edge.source in family:
             continue

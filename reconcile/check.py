@@ -22,7 +22,16 @@ from packaging.version import InvalidVersion, Version
 
 from ._conda import InvalidSpec, spec_matches
 from .graph import Graph, Node, Ownership, Provenance, spec_name
-from .models import CONDA_INSTALLERS, CondaRecord, Depth, Finding, InstalledDist, Severity
+from .models import (
+    CONDA_INSTALLERS,
+    CondaRecord,
+    Depth,
+    DistKind,
+    EdgeKind,
+    Finding,
+    InstalledDist,
+    Severity,
+)
 from .pins import PINNED, pinned_node
 
 __all__ = ["CODES", "check"]
@@ -400,7 +409,7 @@ def _check_conda_dependencies(graph: Graph) -> Iterator[Finding]:
         canonicalize_name(p.package) for p in graph.state.problems if p.code == "invalid-record"
     }
     for edge in graph.edges:
-        if edge.kind not in ("depends", "constrains"):
+        if edge.kind is EdgeKind.REQUIRES:
             continue
         source = graph.nodes[edge.source]
         assert source.record is not None
@@ -411,7 +420,7 @@ def _check_conda_dependencies(graph: Graph) -> Iterator[Finding]:
             continue  # virtual packages (__glibc, __unix): the machine, not the prefix
         target = graph.nodes.get(edge.target) if edge.resolved else None
         if target is None or not target.present:
-            if edge.kind == "constrains":
+            if edge.kind is EdgeKind.CONSTRAINS:
                 continue  # constrains only bind when the package is installed
             yield _finding(
                 "conda-dependency-unsatisfied",
@@ -425,7 +434,7 @@ def _check_conda_dependencies(graph: Graph) -> Iterator[Finding]:
         if ok:
             if (
                 target.record is None
-                and edge.kind == "depends"
+                and edge.kind is EdgeKind.DEPENDS
                 and canonicalize_name(target.key) not in unreadable
             ):
                 yield _finding(
@@ -440,14 +449,14 @@ def _check_conda_dependencies(graph: Graph) -> Iterator[Finding]:
                     conda_record=source.record.source,
                 )
             continue
-        verb = "depends on" if edge.kind == "depends" else "constrains"
+        verb = "depends on" if edge.kind is EdgeKind.DEPENDS else "constrains"
         yield _finding(
             "conda-dependency-unsatisfied",
             _label(source),
             f"{who} {verb} {edge.spec!r} but {target.key} {version} is installed"
             f" (by {_provider(target)}){detail}",
             spec=edge.spec,
-            kind=edge.kind,
+            kind=edge.kind.value,
             installed_version=version,
             provided_by=_side(target),
             conda_record=source.record.source,
@@ -506,9 +515,9 @@ def _check_pins(graph: Graph) -> Iterator[Finding]:
 def _check_pip_dependencies(graph: Graph) -> Iterator[Finding]:
     # Where a conda record depends on the same package, its MatchSpec governs
     # and conda-dependency-unsatisfied reports it: one cause, one finding.
-    conda_edges = {(e.source, e.target) for e in graph.edges if e.kind == "depends"}
+    conda_edges = {(e.source, e.target) for e in graph.edges if e.kind is EdgeKind.DEPENDS}
     for edge in graph.edges:
-        if edge.kind != "requires" or not edge.active or edge.requirement is None:
+        if edge.kind is not EdgeKind.REQUIRES or not edge.active or edge.requirement is None:
             continue
         source = graph.nodes[edge.source]
         if source.installed_by == "conda" and (edge.source, edge.target) in conda_edges:
@@ -682,7 +691,7 @@ def _check_editables(graph: Graph) -> Iterator[Finding]:
                 # work folder, and pip's direct_url.json names that folder on the
                 # build machine (/home/conda/feedstock_root/..., D:/bld/...).
                 continue
-            if dist.kind == "egg-link":
+            if dist.kind == DistKind.EGG_LINK:
                 how = "legacy egg-link (setup.py develop)"
             elif dist.direct_url is not None and dist.direct_url.is_local_dir:
                 how = "editable (PEP 660)" if dist.direct_url.editable else "local directory"

@@ -3,7 +3,9 @@
     discover (read prefix) -> graph (unified model) -> check (findings) -> render
 
 Exit codes: 0 no finding at or above ``--fail-on``; 1 at least one; 2 usage
-or I/O error (a one-line message, never a traceback).
+or I/O error (a one-line message, never a traceback); every one is decided by
+:func:`reconcile.exits.exit_code` from what the command concluded.  Formats
+come from the command's table in :mod:`reconcile.render`.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ import typer
 # print them in reconcile's one-line form.
 from typer._click import exceptions as _click
 
-from . import __version__
+from . import __version__, render
 from .errors import ReconcileError
-from .pipeline import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, error_text
+from .exits import EXIT_OK, exit_code
+from .pipeline import error_text
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,7 +37,6 @@ if TYPE_CHECKING:
     from .graph import Graph
     from .models import Depth, Finding
     from .plan import Plan
-    from .policy import Outcome
     from .resolve import CandidateSource
     from .sources import Locator
 
@@ -89,23 +91,15 @@ def _progress(text: str | None) -> Status:
 
 
 def _cmd_graph(args: argparse.Namespace) -> int:
-    from . import render
-
     graph = _load(args)
-    renderer = {
-        "text": render.graph_text,
-        "json": render.graph_json,
-        "dot": render.graph_dot,
-        "mermaid": render.graph_mermaid,
-    }[args.format]
-    sys.stdout.write(renderer(graph))
+    sys.stdout.write(render.GRAPH[args.format](graph))
     return EXIT_OK
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from . import render, render_ci
     from .pipeline import audit_outcome
     from .policy import baseline_json, parse_baseline
+    from .reports import AuditReport
 
     if args.all:
         return _audit_all(args)
@@ -127,24 +121,15 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             f"{args.write_baseline}",
             file=sys.stderr,
         )
-    findings, fail_on = outcome.findings, outcome.fail_on
-    known = outcome.known if outcome.baseline is not None else None
-    report = {
-        "text": lambda: render.audit_text(graph, outcome),
-        "json": lambda: render.audit_json(graph, outcome),
-        "sarif": lambda: render_ci.audit_sarif(graph, findings, known=known),
-        "junit": lambda: render_ci.audit_junit(graph, findings, fail_on, known=known),
-        "github": lambda: render_ci.audit_github(graph, findings, fail_on, known=known),
-    }[args.format]()
+    report = AuditReport(graph=graph, outcome=outcome, accepted=bool(args.write_baseline))
+    text = render.AUDIT[args.format](report)
     if args.output:
         _outside_prefix(args.output, graph, "--output")
-        _write_text(args.output, report, errors="replace")
-        sys.stdout.write(render.audit_text(graph, outcome))
+        _write_text(args.output, text, errors="replace")
+        sys.stdout.write(render.AUDIT["text"](report))
     else:
-        sys.stdout.write(report)
-    if args.write_baseline:
-        return EXIT_OK  # recording today's findings accepts them
-    return EXIT_FINDINGS if outcome.failing() else EXIT_OK
+        sys.stdout.write(text)
+    return exit_code(report)
 
 
 def _read_text(path: str) -> str:
@@ -165,7 +150,6 @@ def _write_text(path: str, content: str, *, errors: str = "strict") -> None:
 
 
 def _audit_all(args: argparse.Namespace) -> int:
-    from . import render
     from .discover.locate import list_environments
     from .fleet import FleetOptions, run_fleet
 
@@ -185,8 +169,8 @@ def _audit_all(args: argparse.Namespace) -> int:
         report = run_fleet(envs, options, jobs=args.jobs or os.cpu_count() or 1,
                            progress=lambda done, total: status.update(
                                f"auditing {total} environments: {done} done"))  # fmt: skip
-    sys.stdout.write((render.fleet_json if args.format == "json" else render.fleet_text)(report))
-    return report.exit_code
+    sys.stdout.write(render.FLEET[args.format](report))
+    return exit_code(report)
 
 
 def _outside_prefix(path: str, graph: Graph, option: str) -> None:
@@ -199,22 +183,17 @@ def _outside_prefix(path: str, graph: Graph, option: str) -> None:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from . import render
     from .check import check
-    from .models import Severity
 
     graph = _load(args)
     _plannable(graph)
     findings = check(graph)
-    out = {"text": render.plan_text, "sh": render.plan_sh, "json": render.plan_json}
     if args.strategy == "rebuild":
         plan = _rebuild(args, graph, findings)
-        sys.stdout.write(out[args.format](plan))
-        return EXIT_OK if plan.possible else EXIT_FINDINGS
-    plan = _in_place_plan(args, graph, findings)
-    sys.stdout.write(out[args.format](plan))
-    stuck = any(u.finding.severity >= Severity.ERROR for u in plan.unresolved)
-    return EXIT_FINDINGS if not plan.possible or stuck else EXIT_OK
+    else:
+        plan = _in_place_plan(args, graph, findings)
+    sys.stdout.write(render.PLAN[args.format](plan))
+    return exit_code(plan)
 
 
 def _plannable(graph: Graph) -> None:
@@ -287,14 +266,13 @@ def _cmd_fix(args: argparse.Namespace) -> int:
     import shlex
     import shutil
 
-    from . import render
     from .check import check
     from .discover import locate_prefix
     from .fix._state import new_journal_dir
     from .fix.apply import FixOptions, FixRefused, Transaction, interrupted_journal, prepare
     from .fix.lock import PrefixLock
-    from .models import Severity
     from .pipeline import load_graph
+    from .reports import FixEnd, FixReport
     from .urls import MASK, redact_text
 
     prefix = locate_prefix(args.prefix, args.name)
@@ -312,16 +290,15 @@ def _cmd_fix(args: argparse.Namespace) -> int:
         _plannable(graph)
         findings = check(graph)
         plan = _in_place_plan(args, graph, findings)
-        sys.stdout.write(render.plan_text(plan))
-        stuck = any(u.finding.severity >= Severity.ERROR for u in plan.unresolved)
+        sys.stdout.write(render.PLAN["text"](plan))
         if not plan.possible:
             print("reconcile: fix refused: no consistent plan exists (see above); "
                   "nothing changed", file=sys.stderr)  # fmt: skip
-            return EXIT_FINDINGS
+            return exit_code(FixReport(end=FixEnd.REFUSED))
         if not plan.steps or args.dry_run:
             if not plan.steps:
                 print("reconcile: nothing to fix", file=sys.stderr)
-            return EXIT_FINDINGS if stuck else EXIT_OK
+            return exit_code(FixReport(end=FixEnd.SHOWN, plan=plan))
         if not args.yes:
             if not sys.stdin.isatty():
                 raise ReconcileError("not asking on a non-interactive stdin: pass --yes to "
@@ -329,7 +306,7 @@ def _cmd_fix(args: argparse.Namespace) -> int:
             answer = input(f"Apply {len(plan.steps)} step(s) to {prefix}? [y/N] ")
             if answer.strip().lower() not in ("y", "yes"):
                 print("reconcile: nothing changed", file=sys.stderr)
-                return EXIT_FINDINGS
+                return exit_code(FixReport(end=FixEnd.DECLINED))
         options = FixOptions(
             offline=args.offline,
             channels=tuple(args.channel),
@@ -346,7 +323,7 @@ def _cmd_fix(args: argparse.Namespace) -> int:
         except FixRefused as exc:
             shutil.rmtree(journal, ignore_errors=True)
             print(f"reconcile: fix refused: {exc}", file=sys.stderr)
-            return EXIT_FINDINGS
+            return exit_code(FixReport(end=FixEnd.REFUSED))
 
         def reaudit() -> Sequence[Finding]:
             again = load_graph(prefix, depth=_depth(args), name_map_file=args.name_map,
@@ -358,14 +335,14 @@ def _cmd_fix(args: argparse.Namespace) -> int:
 
         tx = Transaction(graph, findings, plan, actions, journal, options, progress, reaudit)
         result = tx.run()
-    if result.status == "rolled-back":
+    if result.status is FixEnd.ROLLED_BACK:
         print(f"reconcile: rolled back: {result.reason}", file=sys.stderr)
         if result.lost:
             print(f"reconcile: could not put back: {', '.join(result.lost)}", file=sys.stderr)
         else:
             print(f"reconcile: the env is as it was before the fix (journal {result.journal})",
                   file=sys.stderr)  # fmt: skip
-        return EXIT_FINDINGS
+        return exit_code(FixReport(end=FixEnd.ROLLED_BACK))
     where = graph.state.prefix
     print(f"fixed {where}: {len(actions)} step(s), {len(result.changed)} path(s) changed")
     for action in actions:
@@ -375,20 +352,20 @@ def _cmd_fix(args: argparse.Namespace) -> int:
     if result.errors_left:
         print(f"still {len(result.errors_left)} error finding(s) no step repairs: "
               f"{', '.join(result.errors_left)}")  # fmt: skip
-        return EXIT_FINDINGS
-    return EXIT_OK
+    return exit_code(FixReport(end=FixEnd.DONE, errors_left=result.errors_left))
 
 
 def _fix_undo(args: argparse.Namespace, prefix: Path) -> int:
     from .fix.lock import PrefixLock
     from .fix.undo import NothingToUndo, UndoRefused, find_undo, run_undo
+    from .reports import FixEnd, FixReport
 
     with PrefixLock(prefix):
         try:
             undo = find_undo(prefix)
         except NothingToUndo as exc:
             print(f"reconcile: {exc}", file=sys.stderr)
-            return EXIT_FINDINGS
+            return exit_code(FixReport(end=FixEnd.REFUSED))
         print(f"undo the fix of {undo.started} ({undo.command}), journal {undo.journal}")
         if not args.yes:
             if not sys.stdin.isatty():
@@ -397,23 +374,23 @@ def _fix_undo(args: argparse.Namespace, prefix: Path) -> int:
                 "y", "yes",
             ):  # fmt: skip
                 print("reconcile: nothing changed", file=sys.stderr)
-                return EXIT_FINDINGS
+                return exit_code(FixReport(end=FixEnd.DECLINED))
         try:
             lost = run_undo(prefix, undo)
         except UndoRefused as exc:
             print(f"reconcile: undo refused: {exc}", file=sys.stderr)
-            return EXIT_FINDINGS
+            return exit_code(FixReport(end=FixEnd.REFUSED))
     if lost:
         print(f"reconcile: could not put back: {', '.join(lost)}", file=sys.stderr)
-        return EXIT_FINDINGS
+        return exit_code(FixReport(end=FixEnd.LOST))
     print(f"restored {prefix} as it was before the fix of {undo.started}")
-    return EXIT_OK
+    return exit_code(FixReport(end=FixEnd.UNDONE))
 
 
 def _rebuild(args: argparse.Namespace, graph: Graph, findings: Sequence[Finding]) -> Plan:
     from .export import ExportImpossible, ExportOptions, build_spec, resolver_repair
     from .plan import rebuild_plan
-    from .render_env import constraints_txt, environment_yml
+    from .render.env import constraints_txt, environment_yml
 
     repair = resolver_repair(
         graph, offline=not args.index_url, find_links=args.find_links, index_url=args.index_url
@@ -441,7 +418,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
         relative_reference,
         resolver_repair,
     )
-    from .render_env import constraints_txt, environment_yml, impossible_text
+    from .render.env import constraints_txt, environment_yml, impossible
+    from .reports import ExportReport
 
     if args.no_builds and not args.pinned:
         raise ReconcileError("--no-builds needs --pinned")
@@ -460,11 +438,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
     repair = resolver_repair(
         graph, offline=not args.index_url, find_links=args.find_links, index_url=args.index_url
     )
+    prefix = str(graph.state.prefix)
     try:
         spec = build_spec(graph, options, repair=repair)
     except ExportImpossible as exc:
-        sys.stderr.write(impossible_text(exc, str(graph.state.prefix)))
-        return EXIT_FINDINGS
+        report = ExportReport(
+            prefix=prefix, explanations=exc.explanations, suggestions=exc.suggestions
+        )
+        sys.stderr.write(impossible(report))
+        return exit_code(report)
     for warning in spec.warnings:
         sys.stderr.write(f"reconcile export: warning: {warning}\n")
     files = [(args.constraints, constraints_txt(spec))] if args.constraints else []
@@ -475,11 +457,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
         _write_text(path, content)
     if not args.output:
         sys.stdout.write(text)
-    return EXIT_OK
+    return exit_code(ExportReport(prefix=prefix, spec=spec))
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from . import render_env
     from .compare import compare
     from .envfile import load_env_file
 
@@ -498,22 +479,19 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         )
     )
     result = compare(graph, env, exact=args.exact)
-    out = render_env.compare_json if args.format == "json" else render_env.compare_text
-    sys.stdout.write(out(result))
-    return EXIT_OK if result.matches else EXIT_FINDINGS
+    sys.stdout.write(render.COMPARE[args.format](result))
+    return exit_code(result)
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
-    from . import render_ci
-    from .lint import LINT, lint, load_for_lint
+    from .lint import lint, load_for_lint
     from .pipeline import name_map
-    from .policy import apply_policy
-    from .render_lint import lint_json, lint_text
+    from .policy import Outcome, apply_policy
+    from .reports import LintReport
 
     config = _settings(args)
     names = name_map(args.name_map, config)
-    outcomes: list[Outcome] = []
-    results: list[tuple[str, tuple[Finding, ...]]] = []
+    linted: list[tuple[str, Outcome]] = []
     errors: list[tuple[str, str]] = []
     for path in args.files:
         # One file that cannot be read is a one-line error; the others are
@@ -526,28 +504,17 @@ def _cmd_lint(args: argparse.Namespace) -> int:
             errors.append((path, f"cannot read {path!r}: {exc.strerror or exc}"))
         else:
             # The settings' overrides and ignores apply to lint's codes too.
-            outcome = apply_policy(lint(env, names), config, fail_on=args.fail_on)
-            outcomes.append(outcome)
-            results.append((path, outcome.findings))
+            linted.append((path, apply_policy(lint(env, names), config, fail_on=args.fail_on)))
     for _, message in errors:
         print(f"reconcile: error: {message}", file=sys.stderr)
-    found = [f for _, fs in results for f in fs]
-    fail_on = outcomes[0].fail_on if outcomes else args.fail_on or "error"
-    report = {
-        "text": lambda: lint_text(results),
-        "json": lambda: lint_json(results, errors),
-        "sarif": lambda: render_ci.audit_sarif(None, found, codes=LINT),
-        "junit": lambda: render_ci.audit_junit(None, found, fail_on, codes=LINT),
-        "github": lambda: render_ci.audit_github(None, found, fail_on),
-    }[args.format]()
+    fail_on = linted[0][1].fail_on if linted else args.fail_on or "error"
+    report = LintReport(linted=tuple(linted), errors=tuple(errors), fail_on=fail_on)
     if args.output:  # the report to a file, the text summary to stdout (as audit's -o)
-        _write_text(args.output, report, errors="replace")
-        sys.stdout.write(lint_text(results))
+        _write_text(args.output, render.LINT[args.format](report), errors="replace")
+        sys.stdout.write(render.LINT["text"](report))
     else:
-        sys.stdout.write(report)
-    if errors:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if any(o.failing() for o in outcomes) else EXIT_OK
+        sys.stdout.write(render.LINT[args.format](report))
+    return exit_code(report)
 
 
 # ---------------------------------------------------------------------------
@@ -574,14 +541,25 @@ _SOURCES = "Sources"
 _REPAIR = "Repair"
 _SETTINGS = "Settings"
 
+# Fixed values are Literal types: typer makes them choices, which --help lists
+# and shell completion offers.
 FailOn = Literal["error", "warning", "info", "never"]  # config.FAIL_ON, not imported early
-AuditFormat = Literal["text", "json", "sarif", "junit", "github"]
-GraphFormat = Literal["text", "json", "dot", "mermaid"]
-PlanFormat = Literal["text", "sh", "json"]
-CompareFormat = Literal["text", "json"]
-LintFormat = AuditFormat
 PlanStrategy = Literal["prefer-conda", "prefer-pip", "rebuild"]
 FixStrategy = Literal["prefer-conda", "prefer-pip"]
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    AuditFormat: TypeAlias = str
+    GraphFormat: TypeAlias = str
+    PlanFormat: TypeAlias = str
+    CompareFormat: TypeAlias = str
+    LintFormat: TypeAlias = str
+else:  # each command's formats are the names of its table in reconcile.render
+    AuditFormat = Literal[tuple(render.AUDIT)]
+    GraphFormat = Literal[tuple(render.GRAPH)]
+    PlanFormat = Literal[tuple(render.PLAN)]
+    CompareFormat = Literal[tuple(render.COMPARE)]
+    LintFormat = Literal[tuple(render.LINT)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -1380,12 +1358,12 @@ def _run(command: Callable[[argparse.Namespace], int], **values: object) -> _Ran
         return _Ran(command(argparse.Namespace(**values)))
     except ReconcileError as exc:
         print(f"reconcile: error: {exc}", file=sys.stderr)
-        return _Ran(EXIT_ERROR)
+        return _Ran(exit_code(exc))
     except OSError as exc:
         print(f"reconcile: error: {error_text(exc)}", file=sys.stderr)
-        return _Ran(EXIT_ERROR)
-    except KeyboardInterrupt:
-        return _Ran(130)
+        return _Ran(exit_code(exc))
+    except KeyboardInterrupt as exc:
+        return _Ran(exit_code(exc))
     except Exception as exc:  # a bug: still one line, with a way to see more
         if os.environ.get("RECONCILE_DEBUG"):
             raise
@@ -1394,7 +1372,7 @@ def _run(command: Callable[[argparse.Namespace], int], **values: object) -> _Ran
             "(set RECONCILE_DEBUG=1 for the traceback, and please report it)",
             file=sys.stderr,
         )
-        return _Ran(EXIT_ERROR)
+        return _Ran(exit_code(exc))
 
 
 def _painted(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:

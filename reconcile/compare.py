@@ -34,30 +34,42 @@ from .envfile import CondaDep, EnvFile
 from .export import short_channel
 from .graph import Graph, Node, Ownership, Provenance
 from .listfiles import EXPLICIT
-from .models import CondaRecord, DirectUrl, InstalledDist
+from .models import CondaRecord, DirectUrl, DistKind, InstalledDist, StrEnum
 from .requirements import LineProblem, PipEntry, PipKind
 from .urls import redact_text, redact_url
 
-__all__ = ["Comparison", "Row", "compare"]
+__all__ = ["Comparison", "Row", "RowStatus", "compare"]
 
-_MISMATCH = frozenset({"missing", "differs", "unchecked"})
+
+class RowStatus(StrEnum):
+    """How what the env has stands to what one line of the file asks for."""
+
+    OK = "ok"
+    MISSING = "missing"
+    DIFFERS = "differs"
+    UNCHECKED = "unchecked"  # cannot be told from what the env records
+    #: a marker or selector excludes this platform; a constraint on a package
+    #: that is not installed
+    SKIPPED = "skipped"
+    EXTRA = "extra"  # installed, not named by the file
+
+    @property
+    def is_mismatch(self) -> bool:
+        return self in (RowStatus.MISSING, RowStatus.DIFFERS, RowStatus.UNCHECKED)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Row:
     """One thing the file asks for, and what the env has.
 
-    ``status``: ``ok``, ``missing``, ``differs``, ``unchecked`` (cannot be
-    told from what the env records), ``skipped`` (a marker or selector
-    excludes this platform; a constraint on a package not installed) or
-    ``extra`` (installed, not named by the file).
+    ``status``: see :class:`RowStatus`.
     """
 
     side: str  # "conda" or "pip"
     package: str
     wants: str
     has: str | None
-    status: str
+    status: RowStatus
     detail: str = ""
     source: str = ""
     line: int = 0
@@ -68,7 +80,7 @@ class Row:
 
     @property
     def is_mismatch(self) -> bool:
-        return self.status in _MISMATCH
+        return self.status.is_mismatch
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -157,7 +169,7 @@ def _conda_row(
     candidates: list[CondaRecord | None] = list(records.get(dep.name, ())) or [None]
     for record in candidates:
         row = _conda_record_row(dep, record, graph, platform, problems, wants)
-        if row is None or row.status == "ok":
+        if row is None or row.status is RowStatus.OK:
             return row
         rows.append(row)
     return rows[0]
@@ -171,22 +183,24 @@ def _conda_record_row(
     problems: list[LineProblem],
     wants: str,
 ) -> Row | None:
-    def row(status: str, has: str | None = None, detail: str = "") -> Row:
+    def row(status: RowStatus, has: str | None = None, detail: str = "") -> Row:
         return Row(side="conda", package=dep.name, wants=wants, has=has,
                    status=status, detail=detail, source=dep.source, line=dep.line)  # fmt: skip
 
     if dep.selector and not _selector_applies(dep.selector, platform):
-        return row("skipped", detail=f"sel({dep.selector})")
+        return row(RowStatus.SKIPPED, detail=f"sel({dep.selector})")
     if record is None:
         node = graph.by_pypi_name(dep.name)
         if node is not None and node.record is None and node.present:
-            return row("missing", f"{node.version} (pip)", "pip installed it; no conda record")
-        return row("missing")
+            return row(
+                RowStatus.MISSING, f"{node.version} (pip)", "pip installed it; no conda record"
+            )
+        return row(RowStatus.MISSING)
     has = f"{record.version} {record.build}"
     if dep.channel:
         want, got = short_channel(dep.channel), short_channel(record.channel)
         if got is not None and want != got:
-            return row("differs", has, f"from channel {got}")
+            return row(RowStatus.DIFFERS, has, f"from channel {got}")
     spec, unjudged = _matchable(dep.spec)
     note = f"{', '.join(unjudged)} not compared" if unjudged else ""
     try:
@@ -203,15 +217,17 @@ def _conda_record_row(
         )
         return None
     if not ok:
-        return row("differs", has, note)
+        return row(RowStatus.DIFFERS, has, note)
     node = graph.by_conda_name(record.name)
     if node is not None and node.ownership is Ownership.OVERWRITTEN:
         dist = node.effective
         other = f"{dist.version_text} ({dist.installer or 'unknown'})" if dist else "another copy"
-        return row("differs", has, f"conda-meta records it, but {other} is installed over it")
+        return row(
+            RowStatus.DIFFERS, has, f"conda-meta records it, but {other} is installed over it"
+        )
     if node is not None and node.ownership is Ownership.REMOVED:
-        return row("differs", has, "conda-meta records it, but its files are gone")
-    return row("ok", has, note)
+        return row(RowStatus.DIFFERS, has, "conda-meta records it, but its files are gone")
+    return row(RowStatus.OK, has, note)
 
 
 # --------------------------------------------------------------------------
@@ -257,7 +273,7 @@ def _local_path(dist: InstalledDist) -> str | None:
 def _is_editable(dist: InstalledDist) -> bool:
     du = dist.direct_url
     return (
-        dist.kind == "egg-link"
+        dist.kind == DistKind.EGG_LINK
         or (du is not None and du.editable)
         or (du is None and dist.editable_target is not None)
     )
@@ -270,28 +286,28 @@ def _rev_matches(want: str | None, du: DirectUrl) -> bool:
     return want in (du.requested_revision, commit) or (len(want) >= 7 and commit.startswith(want))
 
 
-def _url_status(entry: PipEntry, dist: InstalledDist) -> tuple[str, str]:
+def _url_status(entry: PipEntry, dist: InstalledDist) -> tuple[RowStatus, str]:
     du = dist.direct_url
     if du is None:
-        return "differs", "installed from an index, not from this URL"
+        return RowStatus.DIFFERS, "installed from an index, not from this URL"
     if entry.vcs is not None:
         want = entry.url_without_vcs or ""
         if du.vcs is None or _norm_url(want) != _norm_url(du.url):
-            return "differs", f"installed from {redact_url(du.url)}"
+            return RowStatus.DIFFERS, f"installed from {redact_url(du.url)}"
         if not _rev_matches(entry.revision, du):
             got = du.commit_id or du.requested_revision or "?"
-            return "differs", f"installed at revision {got}"
-        return "ok", f"commit {du.commit_id}" if du.commit_id else ""
+            return RowStatus.DIFFERS, f"installed at revision {got}"
+        return RowStatus.OK, f"commit {du.commit_id}" if du.commit_id else ""
     if _norm_url(entry.url or "") != _norm_url(du.url):
-        return "differs", f"installed from {redact_url(du.url)}"
+        return RowStatus.DIFFERS, f"installed from {redact_url(du.url)}"
     fragment = (entry.url or "").partition("#")[2]
     want_hash = next(
         (p for p in fragment.split("&") if p.split("=")[0] in ("sha256", "sha384", "sha512")),
         None,
     )
     if want_hash and du.archive_hash and want_hash != du.archive_hash:
-        return "differs", f"installed archive has {du.archive_hash}"
-    return "ok", ""
+        return RowStatus.DIFFERS, f"installed archive has {du.archive_hash}"
+    return RowStatus.OK, ""
 
 
 def _find_by_url(graph: Graph, entry: PipEntry) -> tuple[Node | None, InstalledDist | None]:
@@ -316,14 +332,14 @@ def _find_by_path(graph: Graph, path: str) -> tuple[Node | None, InstalledDist |
 def _pip_row(
     entry: PipEntry, graph: Graph, env: Mapping[str, str] | None, matched: set[str]
 ) -> Row | None:
-    def row(status: str, has: str | None = None, detail: str = "", package: str = "") -> Row:
+    def row(status: RowStatus, has: str | None = None, detail: str = "", package: str = "") -> Row:
         return Row(side="pip", package=package or entry.name or "", has=has, status=status,
                    detail=detail, wants=" ".join(entry.text.split()), source=entry.source,
                    line=entry.line)  # fmt: skip
 
     marker = entry.requirement.marker if entry.requirement is not None else entry.marker
     if marker is not None and env is not None and not marker.evaluate(dict(env)):
-        return row("skipped", detail="marker is false here")
+        return row(RowStatus.SKIPPED, detail="marker is false here")
     kind = entry.kind
     if kind is PipKind.OPTION:
         return None
@@ -333,20 +349,21 @@ def _pip_row(
         node, dist = _installed(graph, entry.name)
         if node is None or dist is None:
             if entry.constraint:
-                return row("skipped", detail="not installed; a constraint installs nothing")
+                return row(RowStatus.SKIPPED, detail="not installed; a constraint installs nothing")
             no_metadata = node is not None and node.record is not None
             detail = "conda's package has no Python metadata pip can see" if no_metadata else ""
-            return row("missing", detail=detail)
+            return row(RowStatus.MISSING, detail=detail)
         matched.add(node.key)
         has = _describe(node, dist)
         spec = entry.requirement.specifier
         if not str(spec):
-            return row("ok", has)
+            return row(RowStatus.OK, has)
         try:
             version = Version(dist.version_text)
         except InvalidVersion:
-            return row("unchecked", has, "installed version is not a PEP 440 version")
-        return row("ok" if spec.contains(version, prereleases=True) else "differs", has)
+            return row(RowStatus.UNCHECKED, has, "installed version is not a PEP 440 version")
+        ok = spec.contains(version, prereleases=True)
+        return row(RowStatus.OK if ok else RowStatus.DIFFERS, has)
 
     if kind is PipKind.URL:
         if entry.name:
@@ -354,7 +371,7 @@ def _pip_row(
         else:
             node, dist = _find_by_url(graph, entry)
         if node is None or dist is None:
-            return row("missing")
+            return row(RowStatus.MISSING)
         matched.add(node.key)
         status, detail = _url_status(entry, dist)
         return row(status, _describe(node, dist), detail, package=node.key)
@@ -364,32 +381,33 @@ def _pip_row(
         # ``-e git+url#egg=name``: the install records only its checkout.
         if not entry.name:
             return row(
-                "unchecked", detail="an editable VCS install without #egg= cannot be matched"
+                RowStatus.UNCHECKED,
+                detail="an editable VCS install without #egg= cannot be matched",
             )
         node, dist = _installed(graph, entry.name)
         if node is None or dist is None:
-            return row("missing")
+            return row(RowStatus.MISSING)
         matched.add(node.key)
         if not _is_editable(dist):
-            return row("differs", _describe(node, dist), "installed, but not editable")
-        return row("ok", _describe(node, dist), "editable; its VCS URL is not recorded")
+            return row(RowStatus.DIFFERS, _describe(node, dist), "installed, but not editable")
+        return row(RowStatus.OK, _describe(node, dist), "editable; its VCS URL is not recorded")
     assert entry.path is not None
     node, dist = _find_by_path(graph, entry.path)
     if (node is None or dist is None) and entry.name:
         node, dist = _installed(graph, entry.name)
     if node is None or dist is None:
-        return row("missing", detail=entry.path)
+        return row(RowStatus.MISSING, detail=entry.path)
     matched.add(node.key)
     has = _describe(node, dist)
     got = _local_path(dist)
     if got != os.path.normpath(entry.path):
         where = f"installed from {got}" if got else "not installed from this path"
-        return row("differs", has, where, package=node.key)
+        return row(RowStatus.DIFFERS, has, where, package=node.key)
     if kind is PipKind.EDITABLE and not _is_editable(dist):
-        return row("differs", has, "installed from this path, but not editable", node.key)
+        return row(RowStatus.DIFFERS, has, "installed from this path, but not editable", node.key)
     if kind is PipKind.PATH and _is_editable(dist):
-        return row("differs", has, "installed editable from this path", node.key)
-    return row("ok", has, package=node.key)
+        return row(RowStatus.DIFFERS, has, "installed editable from this path", node.key)
+    return row(RowStatus.OK, has, package=node.key)
 
 
 # --------------------------------------------------------------------------
@@ -467,17 +485,17 @@ def compare(graph: Graph, env: EnvFile, *, exact: bool = False) -> Comparison:
                 else "its files are gone"
             )
             detail = f"conda-meta records it, but {what}"
-            rows.append(Row(side="conda", package=name, wants=f"({name}, a dependency)",
-                            has=has, status="differs", detail=detail, asked=False))  # fmt: skip
+            rows.append(Row(side="conda", package=name, wants=f"({name}, a dependency)", has=has,
+                            status=RowStatus.DIFFERS, detail=detail, asked=False))  # fmt: skip
             continue
-        extra.append(Row(side="conda", package=name, wants=name, has=has, status="extra"))
+        extra.append(Row(side="conda", package=name, wants=name, has=has, status=RowStatus.EXTRA))
     for node in graph.nodes.values():
         if node.provenance is Provenance.PIP and node.key not in matched:
             dist = node.effective
             if dist is None or canonicalize_name(node.key) in named_conda:
                 continue
             extra.append(Row(side="pip", package=node.key, wants=node.key,
-                             has=_describe(node, dist), status="extra"))  # fmt: skip
+                             has=_describe(node, dist), status=RowStatus.EXTRA))  # fmt: skip
     return Comparison(
         prefix=str(graph.state.prefix),
         file=env.path,

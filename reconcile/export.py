@@ -4,7 +4,7 @@
 and VCS installs come out as versions pip cannot find), and
 ``--from-history`` drops pip entirely.  :func:`build_spec` turns the unified
 graph into an :class:`EnvSpec`: the conda side as conda recorded it, and the
-pip side as pip can reinstall it; ``reconcile.render_env`` writes it as
+pip side as pip can reinstall it; ``reconcile.render.env`` writes it as
 ``environment.yml`` and as a pip constraints file.  Nothing here reads or
 writes a file.
 
@@ -74,7 +74,7 @@ from .channels import channel_name, file_url_path
 from .conda_pins import conda_pins, unconstrained, valid_pin, written
 from .errors import ReconcileError
 from .graph import Graph, Node, Ownership, Provenance, spec_name
-from .models import CondaRecord, InstalledDist
+from .models import CondaRecord, DistKind, EdgeKind, InstalledDist
 from .requirements import ARCHIVE_SUFFIXES
 from .urls import redact_text, redact_url
 
@@ -331,8 +331,8 @@ def pip_line(dist: InstalledDist, version: str | None = None) -> tuple[str, str]
     installs).  No credential of the recorded URL is kept."""
     du = dist.direct_url
     name = dist.name
-    editable = dist.kind == "egg-link" or (du is not None and du.editable)
-    if du is None and dist.editable_target and dist.kind != "egg-link":
+    editable = dist.kind == DistKind.EGG_LINK or (du is not None and du.editable)
+    if du is None and dist.editable_target and dist.kind != DistKind.EGG_LINK:
         editable = True  # a .pth pointing at a source folder (Poetry 1.x)
     if editable:
         target = dist.editable_target
@@ -388,7 +388,7 @@ def _pip_requires(graph: Graph, pip_keys: set[str]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {k: set() for k in pip_keys}
     for edge in graph.edges:
         if (
-            edge.kind == "requires"
+            edge.kind is EdgeKind.REQUIRES
             and edge.active
             and edge.resolved
             and edge.source in pip_keys
@@ -462,7 +462,7 @@ def conflicts(
                 f"the environment's Python is {python.version}"
             )
     for edge in graph.edges:
-        if edge.kind != "requires" or not edge.active or not edge.resolved:
+        if edge.kind is not EdgeKind.REQUIRES or not edge.active or not edge.resolved:
             continue
         req = edge.requirement
         if req is None or edge.source == edge.target:
@@ -773,7 +773,7 @@ def _conda_pins(graph: Graph, node: Node, line: str, version: str | None) -> lis
 
     out = []
     for edge in graph.edges:
-        if edge.kind != "depends" or edge.target != node.key or not edge.resolved:
+        if edge.kind is not EdgeKind.DEPENDS or edge.target != node.key or not edge.resolved:
             continue
         record = graph.nodes[edge.source].record
         if record is None:

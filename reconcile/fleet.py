@@ -21,16 +21,8 @@ from typing import TYPE_CHECKING
 
 from .config import Config
 from .errors import NoEnvironments, ReconcileError
-from .pipeline import (
-    EXIT_ERROR,
-    EXIT_OK,
-    audit_outcome,
-    error_text,
-    exit_code,
-    load_graph,
-    name_map,
-    summary,
-)
+from .exits import exit_code
+from .pipeline import audit_outcome, error_text, load_graph, name_map
 
 if TYPE_CHECKING:
     from .discover.locate import Environments
@@ -59,7 +51,7 @@ class EnvAudit:
     summary: Mapping[str, int] | None = field(default=None, hash=False)
     #: the first of the most severe findings, without its evidence
     worst: Finding | None = None
-    #: why the env could not be audited (then ``exit_code`` is EXIT_ERROR)
+    #: why the env could not be audited (then ``exit_code`` is that of the error, 2)
     error: str | None = None
 
 
@@ -74,14 +66,14 @@ class FleetReport:
 
     @property
     def exit_code(self) -> int:
-        """The worst env's exit code: an env that could not be read (2) wins."""
-        return max((e.exit_code for e in self.envs), default=EXIT_OK)
+        """The worst env's exit code (:func:`reconcile.exits.exit_code`)."""
+        return exit_code(self)
 
 
 def audit_env(prefix: str, options: FleetOptions) -> EnvAudit:
     """Audit one env the way ``reconcile audit PREFIX`` does; never raises for
     a bad env (set ``RECONCILE_DEBUG`` to let a bug's exception through)."""
-    from .models import Finding
+    from .models import Finding, severity_counts
 
     try:
         graph = load_graph(
@@ -94,13 +86,13 @@ def audit_env(prefix: str, options: FleetOptions) -> EnvAudit:
     except Exception as exc:
         if not isinstance(exc, (ReconcileError, OSError)) and os.environ.get("RECONCILE_DEBUG"):
             raise
-        return EnvAudit(prefix=prefix, exit_code=EXIT_ERROR, error=error_text(exc))
+        return EnvAudit(prefix=prefix, exit_code=exit_code(exc), error=error_text(exc))
     findings = outcome.findings
     worst = max(findings, key=lambda f: f.severity, default=None)  # the first of the worst
     return EnvAudit(
         prefix=prefix,
         exit_code=exit_code(outcome),
-        summary=summary(findings),
+        summary=severity_counts(findings),
         worst=None
         if worst is None
         else Finding(
@@ -148,4 +140,6 @@ def _result(prefix: str, future: Future[EnvAudit]) -> EnvAudit:
     try:
         return future.result()
     except BrokenProcessPool as exc:  # the worker was killed (out of memory, a signal)
-        return EnvAudit(prefix=prefix, exit_code=EXIT_ERROR, error=f"worker process died: {exc}")
+        return EnvAudit(
+            prefix=prefix, exit_code=exit_code(exc), error=f"worker process died: {exc}"
+        )

@@ -25,10 +25,19 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
-from .models import CondaRecord, InstalledDist, PrefixState, PythonInfo
+from .models import CondaRecord, EdgeKind, InstalledDist, PrefixState, PythonInfo
 from .names import NameMap
 
-__all__ = ["Edge", "Graph", "Node", "Ownership", "Provenance", "build_graph", "spec_name"]
+__all__ = [
+    "Edge",
+    "EdgeKind",
+    "Graph",
+    "Node",
+    "Ownership",
+    "Provenance",
+    "build_graph",
+    "spec_name",
+]
 
 
 class Provenance(str, enum.Enum):
@@ -108,10 +117,10 @@ class Edge:
 
     source: str
     target: str
-    kind: str  # "depends", "constrains", "requires"
+    kind: EdgeKind
     spec: str
     resolved: bool
-    requirement: Requirement | None = None  # for kind == "requires"
+    requirement: Requirement | None = None  # for EdgeKind.REQUIRES
     active: bool = True  # marker true for this env (and the extras in use)
     via_extra: str | None = None
 
@@ -351,7 +360,10 @@ def _edges(
         record = node.record
         if record is None or not node.primary:
             continue
-        for kind, specs in (("depends", record.depends), ("constrains", record.constrains)):
+        for kind, specs in (
+            (EdgeKind.DEPENDS, record.depends),
+            (EdgeKind.CONSTRAINS, record.constrains),
+        ):
             for spec in specs:
                 name = spec_name(spec)
                 target = conda_index.get(name) or pypi_index.get(canonicalize_name(name))
@@ -387,7 +399,7 @@ def _edges(
                     Edge(
                         source=key,
                         target=target or canonicalize_name(req.name),
-                        kind="requires",
+                        kind=EdgeKind.REQUIRES,
                         spec=str(req),
                         resolved=target is not None,
                         requirement=req,

@@ -15,7 +15,8 @@ compared.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -32,6 +33,8 @@ __all__ = [
     "CondaRecord",
     "Depth",
     "DirectUrl",
+    "DistKind",
+    "EdgeKind",
     "EnvManager",
     "FileCheck",
     "Finding",
@@ -43,7 +46,11 @@ __all__ = [
     "ReadProblem",
     "Severity",
     "SitePackages",
+    "StrEnum",
+    "at_or_above",
+    "fail_threshold",
     "parse_version",
+    "severity_counts",
 ]
 
 
@@ -56,6 +63,22 @@ def parse_version(text: str | None) -> Version | None:
         return Version(text)
     except InvalidVersion:
         return None
+
+
+class StrEnum(str, enum.Enum):
+    """An enum whose members are their string values: they compare equal to,
+    hash like, format and JSON-encode as that string, so a field that becomes
+    one leaves every output unchanged.
+
+    ``enum.StrEnum`` is Python 3.11+; from 3.11 a plain ``(str, Enum)`` formats
+    as ``Class.MEMBER`` in f-strings, hence ``__str__`` and ``__format__``.
+    """
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
+    def __format__(self, spec: str) -> str:
+        return str.__format__(str.__str__(self), spec)
 
 
 class Severity(enum.IntEnum):
@@ -74,6 +97,12 @@ class Severity(enum.IntEnum):
         return cls[label.upper()]
 
 
+def fail_threshold(fail_on: str) -> Severity | None:
+    """The least severity that fails a run with ``--fail-on fail_on``
+    (``error``, ``warning``, ``info``), or None for ``never``."""
+    return None if fail_on == "never" else Severity.from_label(fail_on)
+
+
 class Depth(enum.Enum):
     """How much of the prefix an audit reads.
 
@@ -85,6 +114,14 @@ class Depth(enum.Enum):
     QUICK = "quick"
     DEFAULT = "default"
     DEEP = "deep"
+
+
+class EdgeKind(StrEnum):
+    """What one package's requirement of another is (an edge of the graph)."""
+
+    DEPENDS = "depends"  # a conda record's ``depends`` MatchSpec
+    CONSTRAINS = "constrains"  # a conda record's ``constrains``: binds only if installed
+    REQUIRES = "requires"  # a distribution's ``Requires-Dist`` (PEP 508)
 
 
 # --------------------------------------------------------------------------
@@ -213,6 +250,15 @@ class DirectUrl:
 CONDA_INSTALLERS = frozenset({"conda", "whl2conda"})
 
 
+class DistKind(StrEnum):
+    """What a distribution's metadata is on disk."""
+
+    DIST_INFO = "dist-info"  # PEP 376/627 ``*.dist-info`` folder (pip, uv, conda)
+    EGG_INFO = "egg-info"  # setuptools ``*.egg-info`` folder
+    EGG_INFO_FILE = "egg-info-file"  # a single ``*.egg-info`` PKG-INFO file (distutils)
+    EGG_LINK = "egg-link"  # ``setup.py develop``: a pointer to the source folder
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class InstalledDist:
     """A distribution's metadata folder or file in one site-packages.
@@ -226,7 +272,7 @@ class InstalledDist:
     version: Version | None
     version_text: str
     path: str
-    kind: str  # "dist-info", "egg-info", "egg-info-file", "egg-link"
+    kind: DistKind
     installer: str | None = None
     installer_size: int | None = None
     requested: bool = False
@@ -448,3 +494,115 @@ class Finding:
             "message": self.message,
             "evidence": dict(self.evidence),
         }
+
+    # -- the evidence, typed ------------------------------------------------
+    # ``evidence`` is what the JSON schemas carry, key for key.  The keys other
+    # stages act on (the plan, the baseline's fingerprint, the CI and lint
+    # renderers) are read through these, each as the one type check and lint
+    # write it: None (or empty) when the finding does not carry it.
+
+    def _text(self, key: str) -> str | None:
+        value = self.evidence.get(key)
+        return value if isinstance(value, str) else None
+
+    def _texts(self, key: str) -> tuple[str, ...]:
+        value = self.evidence.get(key)
+        if not isinstance(value, (list, tuple)):
+            return ()
+        return tuple(v for v in value if isinstance(v, str))
+
+    @property
+    def path(self) -> str | None:
+        """The one file or folder the finding is about (prefix-relative, or
+        absolute outside the prefix)."""
+        return self._text("path")
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The files it is about: the first few of a clobber or of the missing
+        or altered files, the copies of a duplicate, the records of a name."""
+        return self._texts("paths")
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        """A clobber's owners (node keys, or a conda record's name)."""
+        return self._texts("owners")
+
+    @property
+    def conda_record(self) -> str | None:
+        """The ``conda-meta/*.json`` the finding is about (prefix-relative)."""
+        return self._text("conda_record")
+
+    @property
+    def installed_dist(self) -> str | None:
+        """The metadata folder installed over conda's (pip-overwrote-conda)."""
+        return self._text("installed_dist")
+
+    @property
+    def effective(self) -> str | None:
+        """Of a duplicate's copies, the one Python reads (written last)."""
+        return self._text("effective")
+
+    @property
+    def renamed(self) -> str | None:
+        """The path rattler renamed a clobbered file to."""
+        return self._text("renamed")
+
+    @property
+    def site_packages(self) -> str | None:
+        """The other Python's site-packages an orphaned distribution is in."""
+        return self._text("site_packages")
+
+    @property
+    def spec(self) -> str | None:
+        """The conda MatchSpec (``depends`` or ``constrains``) that is not met."""
+        return self._text("spec")
+
+    @property
+    def kind(self) -> str | None:
+        """A dependency finding's edge kind (``depends``, ``constrains``;
+        compare with :class:`EdgeKind`), or how an editable install was made."""
+        return self._text("kind")
+
+    @property
+    def requirement(self) -> str | None:
+        """The ``Requires-Dist`` (PEP 508) that is not met."""
+        return self._text("requirement")
+
+    @property
+    def pin(self) -> str | None:
+        """The ``conda-meta/pinned`` line an installed version is outside of."""
+        return self._text("pin")
+
+    @property
+    def metadata_field(self) -> str | None:
+        """The metadata field a ``legacy-metadata`` finding is about."""
+        return self._text("field")
+
+    @property
+    def file(self) -> str | None:
+        """The file a finding of a file (lint's environment.yml) is in, as given."""
+        return self._text("file")
+
+    @property
+    def line(self) -> int | None:
+        """Its 1-based line in :attr:`file`."""
+        value = self.evidence.get("line")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[str, int]:
+    """How many findings of each severity, by label, worst first, every label
+    present: the one count every summary line, JSON ``summary`` and fleet row
+    shows."""
+    counts = Counter(f.severity for f in findings)
+    return {s.label: counts.get(s, 0) for s in sorted(Severity, reverse=True)}
+
+
+def at_or_above(findings: Iterable[Finding], fail_on: str) -> tuple[Finding, ...]:
+    """The findings at or above ``fail_on`` (none for ``never``): those that
+    fail a run (:func:`reconcile.exits.exit_code`)."""
+    threshold = fail_threshold(fail_on)
+    if threshold is None:
+        return ()
+    return tuple(f for f in findings if f.severity >= threshold)

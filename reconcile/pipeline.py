@@ -1,6 +1,8 @@
 """The audit of one prefix, as functions every caller shares.
 
-    load_graph (discover -> build_graph) -> audit_outcome (check -> policy) -> exit_code
+    load_graph (discover -> build_graph) -> audit_outcome (check -> policy)
+
+and :func:`reconcile.exits.exit_code` of that outcome.
 
 The CLI runs these for one prefix and the fleet (``audit --all``) for each env in
 a worker process, so an env audited either way gives the same findings and the
@@ -10,8 +12,7 @@ functions: importing this module costs nothing.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,23 +21,11 @@ from .errors import ReconcileError
 if TYPE_CHECKING:
     from .config import Config
     from .graph import Graph
-    from .models import Depth, Finding
+    from .models import Depth
     from .names import NameMap
     from .policy import BaselineEntry, Outcome
 
-__all__ = [
-    "EXIT_ERROR",
-    "EXIT_FINDINGS",
-    "EXIT_OK",
-    "audit_outcome",
-    "error_text",
-    "exit_code",
-    "load_graph",
-    "name_map",
-    "summary",
-]
-
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+__all__ = ["audit_outcome", "error_text", "load_graph", "name_map"]
 
 
 def name_map(path: str | None, config: Config | None = None) -> NameMap:
@@ -89,19 +78,6 @@ def audit_outcome(
         baseline=baseline,
         baseline_source=baseline_source,
     )
-
-
-def exit_code(outcome: Outcome) -> int:
-    """``EXIT_FINDINGS`` if a new finding is at or above the outcome's fail-on."""
-    return EXIT_FINDINGS if outcome.failing() else EXIT_OK
-
-
-def summary(findings: Iterable[Finding]) -> dict[str, int]:
-    """How many findings of each severity, worst first, every label present."""
-    from .models import Severity
-
-    counts = Counter(f.severity for f in findings)
-    return {s.label: counts.get(s, 0) for s in sorted(Severity, reverse=True)}
 
 
 def error_text(exc: Exception) -> str:

@@ -41,7 +41,15 @@ from packaging.version import Version
 from ._plan_rules import also_holds, exact_parts, keep_pip, overlapping, pin_breaks
 from .channels import file_url_path
 from .graph import Graph, Node, Ownership, spec_name
-from .models import CondaRecord, Finding, InstalledDist, Severity
+from .models import (
+    CondaRecord,
+    DistKind,
+    EdgeKind,
+    Finding,
+    InstalledDist,
+    Severity,
+    StrEnum,
+)
 from .pins import PINNED
 from .safety import conda_runtime
 
@@ -56,6 +64,7 @@ __all__ = [
     "STRATEGIES",
     "Plan",
     "Step",
+    "Tool",
     "make_plan",
     "rebuild_plan",
     "resolver_advice",
@@ -73,15 +82,29 @@ CONSTRAINTS = "{constraints}"
 INDEX_URL = "{index_url}"
 
 
+class Tool(StrEnum):
+    """What carries out a :class:`Step` (its ``args`` are that tool's command)."""
+
+    CONDA = "conda"
+    PIP = "pip"  # pip (``args`` start with the env's python -m pip, or pip --python)
+    REMOVE = "remove"  # delete the paths in ``args``, all inside the prefix
+    PIXI = "pixi"  # pixi manages the env: ``pixi install`` from its lock file
+    RECONCILE = "reconcile"  # rebuild: audit the new env
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Step:
-    """One command.  ``tool`` is ``conda``, ``pip`` or ``remove`` (delete
-    paths inside the prefix); ``answers`` holds ``"code:package"`` keys."""
+    """One command.  ``tool`` says what runs it (:class:`Tool`); ``answers``
+    holds ``"code:package"`` keys."""
 
-    tool: str
+    tool: Tool
     args: tuple[str, ...]
     answers: tuple[str, ...]
     why: str
+
+    def __post_init__(self) -> None:
+        # A step built with the tool's name (a test, a JSON plan) gets the member.
+        object.__setattr__(self, "tool", Tool(self.tool))
 
     def to_dict(self) -> dict[str, Any]:
         return {"tool": self.tool, "args": list(self.args), "answers": list(self.answers),
@@ -307,12 +330,12 @@ class _Builder:
 
     def clobbers(self, node: Node) -> list[str]:
         return [_key(f) for f in self.by_code("file-clobber") if f.package == node.key
-                and node.key in f.evidence.get("owners", [])]  # fmt: skip
+                and node.key in f.owners]  # fmt: skip
 
     def stale(self, finding: Finding) -> None:
         if _key(finding) in self.done:
             return
-        path = str(finding.evidence.get("path", ""))
+        path = finding.path or ""
         folder = path.split(".dist-info", 1)[0] + ".dist-info" if ".dist-info" in path else path
         if not folder or posixpath.isabs(folder) or folder.startswith("../"):
             self.leave(finding, "outside the prefix: remove it by hand")
@@ -330,8 +353,8 @@ class _Builder:
             self._add(self.pip_reinstall, canonicalize_name(node.key), [_key(finding)])
 
     def orphaned(self, finding: Finding) -> None:
-        site = str(finding.evidence.get("site_packages", ""))
-        folder = str(finding.evidence.get("path", ""))
+        site = finding.site_packages or ""
+        folder = finding.path or ""
         found = next(
             ((s, d) for s in self.graph.state.other_site_packages if s.path == site
              for d in s.dists if d.path == folder),
@@ -358,7 +381,7 @@ class _Builder:
     def conda_dependency(self, finding: Finding) -> None:
         if _key(finding) in self.done:
             return
-        spec = str(finding.evidence.get("spec", ""))
+        spec = finding.spec or ""
         source = self._source(finding)
         if (
             source is not None
@@ -372,9 +395,20 @@ class _Builder:
         if target is not None and target.record is not None and self.reinstalls(target.record):
             self.reinstall(target.record, [_key(finding)])
             return
-        if finding.evidence.get("kind") == "constrains":
-            self.leave(finding, f"pip's {target.key if target else spec} breaks a conda "
-                       "constraint; install the package with conda or loosen it")  # fmt: skip
+        if finding.kind == EdgeKind.CONSTRAINS:
+            pips = target is not None and (
+                target.record is None
+                or target.ownership in (Ownership.OVERWRITTEN, Ownership.SHADOWED)
+            )
+            if pips:
+                assert target is not None
+                self.leave(finding, f"pip's {target.key} breaks a conda constraint ({spec}); "
+                           "install the package with conda or loosen it")  # fmt: skip
+            else:
+                # conda's own record of the package is what is installed
+                # (conda-forge's python against another Python's python_abi).
+                self.leave(finding, f"conda's own packages disagree ({finding.package} "
+                           f"constrains {spec}); run `conda update` for them")  # fmt: skip
             return
         if self.strategy == "prefer-pip" and target is not None and target.record is None:
             self.leave(finding, "prefer-pip keeps pip's version, which conda's depends "
@@ -397,7 +431,7 @@ class _Builder:
     def invalid_record(self, finding: Finding) -> None:
         """A damaged conda-meta file: move it out of conda's way and let conda
         write it again from the package, named by the file (or its content)."""
-        path = str(finding.evidence.get("path", ""))
+        path = finding.path or ""
         if not path.startswith("conda-meta/") or not path.endswith(".json"):
             self.leave(finding, _advice(finding))
             return
@@ -419,7 +453,7 @@ class _Builder:
         """The node of the conda record a dependency finding is about: by its
         record file, since conda's numpy and the numpy node (owned by
         numpy-base) share a name."""
-        source = finding.evidence.get("conda_record")
+        source = finding.conda_record
         for node in self.graph.nodes.values():
             if node.primary and node.record is not None and node.record.source == source:
                 return node
@@ -490,7 +524,7 @@ def _pip_roots(graph: Graph, fixed: Mapping[NormalizedName, Fixed]) -> list[Inst
         if canonicalize_name(node.key) in fixed:
             continue
         dist = node.effective
-        if dist is not None and dist.kind != "egg-link":
+        if dist is not None and dist.kind != DistKind.EGG_LINK:
             roots.append(dist)
     return roots
 
@@ -537,7 +571,7 @@ def make_plan(
     for f in b.by_code("orphaned-site-packages"):
         b.orphaned(f)
     for f in b.by_code("invalid-record"):
-        if "paths" not in f.evidence:  # two records of one name need a person
+        if not f.paths:  # two records of one name need a person
             b.invalid_record(f)
     for f in b.by_code("conda-dependency-unsatisfied"):
         b.conda_dependency(f)
@@ -659,9 +693,9 @@ def _safe_steps(
             step = steps[v.step]
             slot: Mapping[str, list[str]] = (
                 {str(Path(b.prefix) / p): a for p, a in b.remove.items()}
-                if step.tool == "remove"
-                else b.pip_uninstall if step.tool == "pip"
-                else b.conda_remove if step.tool == "conda" else {}
+                if step.tool is Tool.REMOVE
+                else b.pip_uninstall if step.tool is Tool.PIP
+                else b.conda_remove if step.tool is Tool.CONDA else {}
             )  # fmt: skip
             keys = slot.get(v.what) or list(step.answers)
             if keys:
@@ -732,9 +766,8 @@ def _safety(
         if record is not None and b.reinstalls(record):
             b._add(b.conda_reinstall, record.match_spec(), [_key(f)])
         else:
-            pin = f.evidence.get("pin")
             b.leave(f, f"nothing in this plan brings {f.package} back inside the pin "
-                    f"{pin!r}: install a version inside it with conda")  # fmt: skip
+                    f"{f.pin!r}: install a version inside it with conda")  # fmt: skip
     return notes
 
 
@@ -757,10 +790,11 @@ def rebuild_plan(
                     suggestions=tuple(suggestions), findings=tuple(findings))  # fmt: skip
     answers = tuple(_key(f) for f in findings if f.severity >= Severity.WARNING)
     steps = (
-        Step(tool="conda", args=("conda", "env", "create", "-p", target, "-f", "environment.yml"),
+        Step(tool=Tool.CONDA,
+             args=("conda", "env", "create", "-p", target, "-f", "environment.yml"),
              answers=answers,
              why="a new env from conda's records and pip's packages moved to fit them"),
-        Step(tool="reconcile", args=("reconcile", "audit", target), answers=(),
+        Step(tool=Tool.RECONCILE, args=("reconcile", "audit", target), answers=(),
              why="check the new env before you switch to it"),
     )  # fmt: skip
     return Plan(
@@ -781,7 +815,7 @@ def _through_pixi(
     in a pixi env are undone, or confuse, the next pixi run)."""
     manager = graph.state.manager
     assert manager is not None
-    conda = [s for s in steps if s.tool == "conda"]
+    conda = [s for s in steps if s.tool is Tool.CONDA]
     if not conda:
         return steps, notes
     args = ["pixi", "install"]
@@ -790,7 +824,7 @@ def _through_pixi(
     if manager.environment_name:
         args += ["--environment", manager.environment_name]
     pixi = Step(
-        tool="pixi",
+        tool=Tool.PIXI,
         args=tuple(args),
         answers=_union(list(s.answers) for s in conda),
         why="pixi manages this env: it installs conda's packages from its lock file "
@@ -800,7 +834,7 @@ def _through_pixi(
         "[dependencies] to [pypi-dependencies] in the manifest, then run pixi install",
     )
     at = steps.index(conda[0])
-    kept = [s for s in steps if s.tool != "conda"]
+    kept = [s for s in steps if s.tool is not Tool.CONDA]
     kept.insert(at, pixi)
     note = (
         f"{graph.state.prefix} is managed by {manager.describe()}; if `pixi install` finds "
@@ -815,7 +849,7 @@ def _notes(graph: Graph, removed: set[str]) -> list[str]:
     record the plan removes (pip's copy is all they will have)."""
     users: dict[str, list[str]] = {}
     for edge in graph.edges:
-        if edge.kind != "depends" or not edge.resolved:
+        if edge.kind is not EdgeKind.DEPENDS or not edge.resolved:
             continue
         source, target = graph.nodes[edge.source].record, graph.nodes[edge.target].record
         if source is None or target is None or source.name in removed:
@@ -832,8 +866,8 @@ def _notes(graph: Graph, removed: set[str]) -> list[str]:
 def _concerns(finding: Finding, name: str) -> bool:
     if finding.package == name:
         return True
-    req = finding.evidence.get("requirement")
-    return isinstance(req, str) and canonicalize_name(Requirement(req).name) == name
+    req = finding.requirement
+    return req is not None and canonicalize_name(Requirement(req).name) == name
 
 
 _ADVICE = {
@@ -866,21 +900,21 @@ def _order(
     steps: list[Step] = []
     if b.remove:
         steps.append(Step(
-            tool="remove",
+            tool=Tool.REMOVE,
             args=tuple(str(Path(prefix) / p) for p in sorted(b.remove)),
             answers=_union(b.remove.values()),
             why="metadata debris and extra copies that no installer can act on",
         ))  # fmt: skip
     for name, answers in sorted(b.pip_uninstall.items()):
         steps.append(Step(
-            tool="pip",
+            tool=Tool.PIP,
             args=(*pip_cmd, "uninstall", "--yes", name),
             answers=tuple(answers),
             why=f"pip's copy of {name} goes, so conda's can come back",
         ))  # fmt: skip
     if b.conda_remove:
         steps.append(Step(
-            tool="conda",
+            tool=Tool.CONDA,
             args=("conda", "remove", "-p", prefix, "--yes", "--force", "--offline",
                   *sorted(b.conda_remove)),
             answers=_union(b.conda_remove.values()),
@@ -889,7 +923,7 @@ def _order(
         ))  # fmt: skip
     if b.conda_reinstall:
         steps.append(Step(
-            tool="conda",
+            tool=Tool.CONDA,
             args=("conda", "install", "-p", prefix, "--yes", "--force-reinstall", "--no-deps",
                   *(("--offline",) if b.offline_ok else ()),
                   *sorted(b.found_in.get(spec, spec) for spec in b.conda_reinstall)),
@@ -898,7 +932,7 @@ def _order(
         ))  # fmt: skip
     if b.conda_install:
         steps.append(Step(
-            tool="conda",
+            tool=Tool.CONDA,
             args=("conda", "install", "-p", prefix, "--yes", *sorted(b.conda_install)),
             answers=_union(b.conda_install.values()),
             why="install what conda packages depend on and nothing provides",
@@ -907,7 +941,7 @@ def _order(
     if pip in b.restore_pip:
         # conda just deleted pip itself: bootstrap one to put pip's pip back.
         steps.append(Step(
-            tool="pip",
+            tool=Tool.PIP,
             args=(python, "-m", "ensurepip", "--default-pip"),
             answers=tuple(b.restore_pip[pip]),
             why="conda's removal of its pip record deleted pip itself",
@@ -916,7 +950,7 @@ def _order(
     if restore:
         specs = [f"{n}=={pins[n]}" for n in sorted(restore) if n in pins]
         steps.append(Step(
-            tool="pip",
+            tool=Tool.PIP,
             args=(*pip_cmd, "install", "--no-deps", "--force-reinstall",
                   *pip_source_args, "-c", CONSTRAINTS, *specs),
             answers=_union(restore.values()),
@@ -924,7 +958,7 @@ def _order(
         ))  # fmt: skip
     if pip_install:
         steps.append(Step(
-            tool="pip",
+            tool=Tool.PIP,
             args=(*pip_cmd, "install", "--no-deps", *pip_source_args,
                   "-c", CONSTRAINTS, *(f"{n}=={pins[n]}" for n in sorted(pip_install))),
             answers=_union(pip_install.values()),
@@ -941,7 +975,7 @@ def _has_pip(graph: Graph) -> bool:
     live = graph.state.site_packages
     paths = {d.path for d in live.dists} if live is not None else set()
     return node is not None and any(
-        d.kind in ("dist-info", "egg-info") and d.path in paths for d in node.dists
+        d.kind in (DistKind.DIST_INFO, DistKind.EGG_INFO) and d.path in paths for d in node.dists
     )
 
 
@@ -1017,7 +1051,7 @@ def _unsourced(
 
 def _source_notes(graph: Graph, steps: Sequence[Step], index_url: str | None) -> list[str]:
     notes = []
-    if any(s.tool == "pip" and s.args[:2] == ("pip", "--python") for s in steps):
+    if any(s.tool is Tool.PIP and s.args[:2] == ("pip", "--python") for s in steps):
         python = _python_exe(graph)
         notes.append(
             f"this env has no pip: its pip steps run `pip --python {python}` with a pip "

@@ -29,7 +29,7 @@ from . import __version__
 from .config import Config, Ignore
 from .errors import ReconcileError
 from .graph import spec_name
-from .models import Finding, Severity
+from .models import Finding, Severity, at_or_above
 
 __all__ = [
     "BASELINE_SCHEMA",
@@ -57,27 +57,28 @@ class InvalidBaseline(ReconcileError):
 def _identity(finding: Finding) -> list[str]:
     """What tells this finding apart from others of its code and package, and
     stays the same from run to run (no counts, no installed versions)."""
-    ev = finding.evidence
+    f = finding
     parts: list[str] = []
-    if finding.code in (
-        "stale-dist-info", "invalid-record", "legacy-metadata", "record-outside-prefix"
-    ):
+    if f.code in ("stale-dist-info", "invalid-record", "legacy-metadata", "record-outside-prefix"):
         # The broken file is the finding.
-        paths = ev.get("paths") or [ev.get("path", "")]
-        parts.extend(sorted(str(p) for p in paths))
-    elif "file" in ev:
-        parts.append(str(ev["file"]))  # not the line: lines move when a file is edited
-    for key in ("site_packages", "kind", "renamed", "field"):
-        if isinstance(ev.get(key), str):
-            parts.append(f"{key}={ev[key]}")
-    if isinstance(ev.get("owners"), list):
-        parts.append("owners=" + ",".join(sorted(map(str, ev["owners"]))))
-    if isinstance(ev.get("spec"), str):
-        parts.append("spec-name=" + spec_name(ev["spec"]))
-    if isinstance(ev.get("requirement"), str):
-        parts.append("requires=" + canonicalize_name(spec_name(ev["requirement"])))
-    if finding.code == "duplicate-distribution" and isinstance(ev.get("paths"), list):
-        parts.append(posixpath.dirname(str(ev["paths"][0])))  # the site-packages
+        parts.extend(sorted(f.paths or (f.path or "",)))
+    elif f.file is not None:
+        parts.append(f.file)  # not the line: lines move when a file is edited
+    named = (
+        ("site_packages", f.site_packages),
+        ("kind", f.kind),
+        ("renamed", f.renamed),
+        ("field", f.metadata_field),
+    )
+    parts.extend(f"{key}={value}" for key, value in named if value is not None)
+    if f.owners:
+        parts.append("owners=" + ",".join(sorted(f.owners)))
+    if f.spec is not None:
+        parts.append("spec-name=" + spec_name(f.spec))
+    if f.requirement is not None:
+        parts.append("requires=" + canonicalize_name(spec_name(f.requirement)))
+    if f.code == "duplicate-distribution" and f.paths:
+        parts.append(posixpath.dirname(f.paths[0]))  # the site-packages
     return parts
 
 
@@ -125,10 +126,7 @@ class Outcome:
 
     def failing(self) -> tuple[Finding, ...]:
         """New findings at or above ``fail_on``: the ones that set exit code 1."""
-        if self.fail_on == "never":
-            return ()
-        threshold = Severity.from_label(self.fail_on)
-        return tuple(f for f in self.findings if f.severity >= threshold and not self.is_known(f))
+        return at_or_above((f for f in self.findings if not self.is_known(f)), self.fail_on)
 
     def expired_matches(self, ignore: Ignore) -> list[Finding]:
         return [f for f in self.findings if ignore.matches(f.code, f.package)]

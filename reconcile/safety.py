@@ -53,6 +53,8 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from .models import EdgeKind
+
 if TYPE_CHECKING:
     from .graph import Graph
     from .plan import Plan, Step
@@ -176,7 +178,7 @@ def conda_runtime(graph: Graph) -> frozenset[NormalizedName]:
         if node is not None and node.record is not None:
             names.add(canonicalize_name(node.record.name))
         for edge in graph.out_edges(key):
-            if edge.kind == "depends" and edge.resolved and edge.target not in seen:
+            if edge.kind is EdgeKind.DEPENDS and edge.resolved and edge.target not in seen:
                 seen.add(edge.target)
                 todo.append(edge.target)
     return frozenset(names)
@@ -231,8 +233,10 @@ def _owners(graph: Graph, rel: str) -> set[str] | None:
 
 
 def _removals(plan: Plan) -> Iterator[tuple[int, Step, str]]:
+    from .plan import Tool  # plan imports this module
+
     for i, step in enumerate(plan.steps):
-        if step.tool == "remove":
+        if step.tool is Tool.REMOVE:
             for path in step.args:
                 yield i, step, path
 
@@ -330,9 +334,11 @@ def conda_remove_holds_others(plan: Plan, graph: Graph) -> Iterator[Violation]:
 
 
 def pip_uninstalls_conda(plan: Plan, graph: Graph) -> Iterator[Violation]:
+    from .plan import Tool  # plan imports this module
+
     protected = conda_runtime(graph)
     for i, step in enumerate(plan.steps):
-        command = _pip_command(step) if step.tool == "pip" else None
+        command = _pip_command(step) if step.tool is Tool.PIP else None
         if command is None or command[0] != "uninstall":
             continue
         for name in command[1]:
@@ -343,10 +349,12 @@ def pip_uninstalls_conda(plan: Plan, graph: Graph) -> Iterator[Violation]:
 
 
 def pip_gone_before_pip(plan: Plan, graph: Graph) -> Iterator[Violation]:
+    from .plan import Tool  # plan imports this module
+
     records = {canonicalize_name(r.name) for r in graph.state.records}
     gone: dict[str, int] = {}  # tool -> the step that removed it
     for i, step in enumerate(plan.steps):
-        command = _pip_command(step) if step.tool == "pip" else None
+        command = _pip_command(step) if step.tool is Tool.PIP else None
         if command is not None and command[0] != "ensurepip":
             verb, operands = command
             for tool, at in list(gone.items()):
@@ -363,14 +371,14 @@ def pip_gone_before_pip(plan: Plan, graph: Graph) -> Iterator[Violation]:
                         gone[canonicalize_name(name)] = i
         elif command is not None:  # ensurepip
             gone.pop("pip", None)
-        elif step.tool == "conda":
+        elif step.tool is Tool.CONDA:
             verb, names = _conda_names(step)
             for name in names & set(PIP_TOOLS):
                 if verb == "remove":
                     gone[name] = i
                 else:
                     gone.pop(name, None)
-        elif step.tool == "pixi":
+        elif step.tool is Tool.PIXI:
             # pixi installs every conda package of its lock file again.
             for tool in [t for t in gone if t in records]:
                 del gone[tool]

@@ -12,7 +12,9 @@ import pytest
 import typer.main
 from terminal import REPO, clean_env, reconcile
 
+from reconcile import render
 from reconcile.cli import app
+from reconcile.config import FAIL_ON
 
 COMMANDS = ["audit", "graph", "plan", "fix", "export", "compare", "lint"]
 ROOT = typer.main.get_command(app)
@@ -113,6 +115,11 @@ def test_choices_are_choices() -> None:
     for (name, option), values in expected.items():
         (found,) = [p for p in _command(name).params if option in getattr(p, "opts", [])]
         assert list(getattr(found.type, "choices", [])) == values, (name, option)
+    # the homes of these names: the settings' fail-on, and each command's format table
+    assert expected["audit", "--fail-on"] == list(FAIL_ON)
+    for name, table in (("audit", render.AUDIT), ("graph", render.GRAPH), ("plan", render.PLAN),
+                        ("compare", render.COMPARE), ("lint", render.LINT)):  # fmt: skip
+        assert expected[name, "--format"] == list(table), name
 
 
 # ---------------------------------------------------------------------------

@@ -195,11 +195,11 @@ def test_graph_is_the_same_at_every_depth_of_audit(capsys: pytest.CaptureFixture
     from reconcile.config import load_config
     from reconcile.models import Depth
     from reconcile.pipeline import load_graph
-    from reconcile.render import graph_json, graph_text
+    from reconcile.render import GRAPH
 
     config = load_config(None, codes=list)
     shown = {
-        (graph_text(g), graph_json(g))
+        tuple(GRAPH[fmt](g) for fmt in GRAPH)
         for g in (load_graph(DEMO, depth=d, name_map_file=None, config=config) for d in Depth)
     }
     assert len(shown) == 1

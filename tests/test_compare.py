@@ -22,7 +22,7 @@ from reconcile.compare import Comparison, compare
 from reconcile.envfile import EnvFile, parse_env_text
 from reconcile.graph import Graph
 from reconcile.models import DirectUrl
-from reconcile.render_env import compare_json, compare_text
+from reconcile.render import json as render_json
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "fixtures" / "demo" / "prefix"
@@ -186,23 +186,6 @@ def test_options_are_notes_not_rows():
     assert any("--index-url https://x/simple" in n for n in result.notes)
 
 
-def test_text_and_json_reports():
-    env = envfile("dependencies:\n  - requests\n  - six\n  - pip:\n    - attrs\n    - numpy\n")
-    result = compare(env_graph(), env)
-    text = compare_text(result)
-    assert "conda: 2 asked for, 1 not met" in text
-    assert "pip: 2 asked for, 1 not met" in text
-    assert text.rstrip().endswith("does not match the file: 2 mismatches")
-    doc = json.loads(compare_json(result))
-    assert doc["schema"] == "reconcile.compare/1" and doc["matches"] is False
-    assert {(r["side"], r["package"], r["status"], r["line"]) for r in doc["rows"]} == {
-        ("conda", "requests", "ok", 2),
-        ("conda", "six", "differs", 3),
-        ("pip", "attrs", "ok", 5),
-        ("pip", "numpy", "missing", 6),
-    }
-
-
 # ---------------------------------------------------------------------------
 # the command line
 
@@ -333,7 +316,8 @@ def test_a_pip_line_met_by_pips_copy_leaves_no_conda_row():
 
 
 def test_json_rows_say_whether_the_file_asked_for_them():
-    doc = json.loads(compare_json(compare(env_graph(), envfile("dependencies:\n  - requests\n"))))
+    result = compare(env_graph(), envfile("dependencies:\n  - requests\n"))
+    doc = json.loads(render_json.compare(result))
     assert {(r["package"], r["asked"]) for r in doc["rows"]} == {
         ("requests", True),
         ("six", False),

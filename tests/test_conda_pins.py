@@ -31,7 +31,7 @@ from reconcile.models import (
     SitePackages,
 )
 from reconcile.plan import Plan, make_plan, rebuild_plan
-from reconcile.render_env import constraints_txt, environment_yml
+from reconcile.render.env import constraints_txt, environment_yml
 from reconcile.resolve import InstalledSource
 from reconcile.sources import Locator
 

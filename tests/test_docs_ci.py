@@ -17,7 +17,7 @@ import junitparser
 import pytest
 import yaml
 from conftest import REPO
-from test_render_ci import _validator
+from render_support import sarif_validator as _validator
 
 DOCS = REPO / "docs"
 GITHUB = DOCS / "ci" / "github-actions.yml"

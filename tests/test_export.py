@@ -1,6 +1,7 @@
 """export: the environment spec built from the graph (reconcile/export.py) and
-its rendering (reconcile/render_env.py), on small in-memory states and on
-hand-made prefixes; the committed demo through the CLI.
+its rendering (reconcile/render/env.py; the file itself in test_render_env.py),
+on small in-memory states and on hand-made prefixes; the committed demo through
+the CLI.
 
 The lab round trip and pip's own acceptance of every exported pip section are
 in test_export_lab.py.
@@ -42,7 +43,7 @@ from reconcile.models import (
     PythonInfo,
     SitePackages,
 )
-from reconcile.render_env import constraints_txt, environment_yml
+from reconcile.render.env import constraints_txt
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "fixtures" / "demo" / "prefix"
@@ -489,54 +490,6 @@ def test_requires_python_the_env_lacks_is_a_conflict():
     g = graph(dist("old", "1.0", requires_python="<3", requested=True), records=(python_record(),))
     with pytest.raises(ExportImpossible, match="cannot export"):
         build_spec(g)
-
-
-# ---------------------------------------------------------------------------
-# the file
-
-
-def test_yml_reads_back_as_the_spec_and_is_deterministic():
-    g = stack()
-    text = environment_yml(build_spec(g, ExportOptions(constraints="pip-constraints.txt")))
-    assert text == environment_yml(build_spec(g, ExportOptions(constraints="pip-constraints.txt")))
-    data = yaml.safe_load(text)
-    assert data == {
-        "name": "work",
-        "channels": ["conda-forge"],
-        "dependencies": [
-            "python=3.11",
-            "conda-forge::requests",
-            "six",
-            {
-                "pip": [
-                    "-c pip-constraints.txt",
-                    "attrs==24.2.0",
-                    "-e /src/proj",
-                    "tool @ git+https://github.com/o/tool.git@abc123",
-                ]
-            },
-        ],
-    }
-    header = [line for line in text.splitlines() if line.startswith("#")]
-    assert header[0].startswith("# environment.yml written by reconcile")
-    assert "from the prefix /envs/work" in header[1]
-
-
-def test_scalars_that_yaml_would_misread_are_quoted():
-    g = graph(
-        dist("a", "1.0", direct_url=DirectUrl(url="file:///w/yes:%20no", editable=True)),
-        records=(python_record(),),
-        prefix="/envs/null",
-    )
-    text = environment_yml(build_spec(g))
-    data = yaml.safe_load(text)
-    assert data["name"] == "null"
-    assert data["dependencies"][-1] == {"pip": ["-e /w/yes: no"]}
-
-
-def test_empty_env_has_an_empty_dependency_list():
-    data = yaml.safe_load(environment_yml(build_spec(graph())))
-    assert data == {"name": "work", "channels": [], "dependencies": []}
 
 
 # ---------------------------------------------------------------------------

@@ -285,12 +285,6 @@ def test_a_reinstall_for_files_pip_never_touched_does_not_blame_pip() -> None:
     assert "pip" not in reinstall.why
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plan.py's conda_dependency says \"pip's <name> breaks a conda constraint\" for any "
-    "violated constrains, even when conda's own record provides the package (not a one-line "
-    "fix; left for the plan refactor)",
-)
 def test_a_constraint_two_conda_packages_disagree_on_does_not_blame_pip() -> None:
     # conda-forge's python constrains python_abi to its own ABI; here conda's
     # python_abi record is another Python's.  pip has nothing to do with it.
@@ -310,4 +304,18 @@ def test_a_constraint_two_conda_packages_disagree_on_does_not_blame_pip() -> Non
     assert {(f.code, f.package) for f in findings} == {("conda-dependency-unsatisfied", "python")}
     plan = make_plan(graph, findings, locator=_Everywhere())  # type: ignore[arg-type]
     [left] = plan.unresolved
-    assert "pip" not in left.reason, left.reason
+    assert left.reason == ("conda's own packages disagree (python constrains python_abi "
+                           "3.12.* *_cp312); run `conda update` for them")
+
+
+def test_a_constraint_pips_copy_breaks_blames_pip() -> None:
+    requests = CondaRecord(
+        name="requests", version="2.32.3", build="py_0", channel="conda-forge", subdir="noarch",
+        constrains=("urllib3 <2",), source="conda-meta/requests-2.32.3-py_0.json",
+    )  # fmt: skip
+    _, _, left = _plan([_pip("urllib3", "2.2.3", "urllib3/__init__.py")], [requests],
+                          "prefer-conda")  # fmt: skip
+    assert left[("conda-dependency-unsatisfied", "requests")] == (
+        "pip's urllib3 breaks a conda constraint (urllib3 <2); install the package with conda "
+        "or loosen it"
+    )

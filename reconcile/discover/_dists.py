@@ -33,6 +33,7 @@ from ..channels import file_url_path
 from ..models import (
     CONDA_INSTALLERS,
     DirectUrl,
+    DistKind,
     InstalledDist,
     ReadProblem,
     Severity,
@@ -237,7 +238,7 @@ class _Reader:
             version=self.version(version_text, name, metadata),
             version_text=version_text,
             path=shown,
-            kind="dist-info",
+            kind=DistKind.DIST_INFO,
             installer=installer,
             installer_size=len(installer_bytes) if installer_bytes is not None else None,
             requested="REQUESTED" in members,
@@ -270,12 +271,12 @@ class _Reader:
             files = self.read_bytes(
                 os.path.join(entry.path, "installed-files.txt"), fallback, shown
             )
-            kind = "egg-info"
+            kind = DistKind.EGG_INFO
             members = tuple(sorted(os.listdir(entry.path)))
         elif entry.is_file():
             meta = self.read_bytes(entry.path, fallback, shown)
             requires_txt = files = None
-            kind = "egg-info-file"
+            kind = DistKind.EGG_INFO_FILE
             members = ()
         else:
             self.problem(fallback, shown, "is neither a file nor a directory")
@@ -341,7 +342,7 @@ class _Reader:
             version=parse_version(version_text),
             version_text=version_text,
             path=shown,
-            kind="egg-link",
+            kind=DistKind.EGG_LINK,
             requires=self.requirements(
                 headers.get("requires-dist", []) or _requires_txt(requires_txt), name, shown
             ),

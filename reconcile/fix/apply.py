@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 
 from .. import __version__
+from ..models import at_or_above
+from ..reports import FixEnd
 from ..urls import redact_text, redact_url
 from . import journal as jr
 from ._state import new_journal_dir, prefix_dir, read_json, write_json
@@ -112,7 +114,7 @@ class Action:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class FixResult:
-    status: str  # "done", "rolled-back"
+    status: FixEnd  # DONE or ROLLED_BACK
     journal: Path
     reason: str = ""
     changed: tuple[str, ...] = ()
@@ -360,6 +362,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
     """
     import rattler
 
+    from ..plan import Tool
     from ..safety import check_plan, describe
 
     # The same safety rules the plan was made under, now with every deleted
@@ -407,7 +410,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
 
     state = list(installed)  # what conda-meta holds after each conda step
     for step in plan.steps:
-        if step.tool == "remove":
+        if step.tool is Tool.REMOVE:
             paths = {_rel(prefix, p) for p in step.args}
             for p in paths:
                 if p.startswith("..") or os.path.isabs(p):
@@ -417,7 +420,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
                     step=step, kind="remove", keep=paths, title="remove " + ", ".join(sorted(paths))
                 )
             )
-        elif step.tool == "pip":
+        elif step.tool is Tool.PIP:
             args = list(step.args)
             if args[1:3] == ["-m", "ensurepip"]:
                 keep = _dist_paths(graph, {canonicalize_name("pip")}) | _small_files(prefix, bindir)
@@ -471,7 +474,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
                     specs=specs,
                 )
             )
-        elif step.tool == "conda":
+        elif step.tool is Tool.CONDA:
             verb, flags, operands = _conda_args(step)
             action = Action(
                 step=step,
@@ -569,7 +572,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
             state = list(action.desired)
             actions.append(action)
         else:
-            raise FixRefused(f"cannot carry out a {step.tool!r} step: {' '.join(step.args)}")
+            raise FixRefused(f"cannot carry out a {step.tool.value!r} step: {' '.join(step.args)}")
     if missing:
         raise MissingPackages(missing)
     scripts = sorted(
@@ -824,12 +827,13 @@ class Transaction:
         after_listing = jr.listing(self.prefix)
         jr.save(self.journal / "after.json", after_listing)
         changed = sorted(set(jr.changed_paths(self.before, after_listing)))
-        errors_left = tuple(
-            sorted({f"{f.code} {f.package}" for f in after if f.severity.label == "error"})
-        )
+        errors_left = tuple(sorted({f"{f.code} {f.package}" for f in at_or_above(after, "error")}))
         self._state("done", changed=len(changed))
         return FixResult(
-            status="done", journal=self.journal, changed=tuple(changed), errors_left=errors_left
+            status=FixEnd.DONE,
+            journal=self.journal,
+            changed=tuple(changed),
+            errors_left=errors_left,
         )
 
     def _rollback(self, reason: str) -> FixResult:
@@ -840,7 +844,7 @@ class Transaction:
             lost = jr.restore(self.prefix, self.before, self.journal)
             self._state("rolled-back", reason=reason, lost=lost)
         return FixResult(
-            status="rolled-back", journal=self.journal, reason=reason, lost=tuple(lost)
+            status=FixEnd.ROLLED_BACK, journal=self.journal, reason=reason, lost=tuple(lost)
         )
 
     def _execute(self, index: int, action: Action) -> str | None:

@@ -1,9 +1,6 @@
-"""Render export and compare results as strings.  Renderers never print.
-
-``environment_yml`` and ``constraints_txt`` write an
-:class:`~reconcile.export.EnvSpec`; ``compare_text`` and ``compare_json``
-(schema ``reconcile.compare/1``) a :class:`~reconcile.compare.Comparison`;
-``impossible_text`` the explanation when no working env can be exported.
+"""``environment.yml`` and pip constraints: what ``reconcile export`` writes
+(and ``plan --strategy rebuild`` carries), from an :class:`~reconcile.export.EnvSpec`;
+and, when no working env can be exported, why.
 
 Output is deterministic: no dates, sorted lists, block-style YAML.  Every
 line that could carry text from a record goes through
@@ -15,22 +12,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from .export import EnvSpec, ExportImpossible
-from .urls import redact_text
+from ..urls import redact_text
 
 if TYPE_CHECKING:
-    from .compare import Comparison, Row
+    from ..export import EnvSpec
+    from ..reports import ExportReport
 
-__all__ = [
-    "COMPARE_SCHEMA",
-    "compare_json",
-    "compare_text",
-    "constraints_txt",
-    "environment_yml",
-    "impossible_text",
-]
-
-COMPARE_SCHEMA = "reconcile.compare/1"
+__all__ = ["constraints_txt", "environment_yml", "impossible"]
 
 
 def _scalar(text: str) -> str:
@@ -138,107 +126,14 @@ def constraints_txt(spec: EnvSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def impossible_text(exc: ExportImpossible, prefix: str) -> str:
+def impossible(report: ExportReport) -> str:
     """Why nothing was exported, for a person."""
     lines = [
-        f"reconcile export of {prefix}: nothing written",
+        f"reconcile export of {report.prefix}: nothing written",
         "pip's packages cannot be brought to versions that fit conda's:",
     ]
-    lines.extend(f"  {redact_text(e)}" for e in exc.explanations)
-    if exc.suggestions:
+    lines.extend(f"  {redact_text(e)}" for e in report.explanations)
+    if report.suggestions:
         lines.append("what could help:")
-        lines.extend(f"  {redact_text(s)}" for s in exc.suggestions)
+        lines.extend(f"  {redact_text(s)}" for s in report.suggestions)
     return "\n".join(lines) + "\n"
-
-
-# --------------------------------------------------------------------------
-# compare
-
-_LABELS = {
-    "ok": "ok",
-    "missing": "MISSING",
-    "differs": "DIFFERS",
-    "unchecked": "UNCHECKED",
-    "skipped": "skipped",
-    "extra": "EXTRA",
-}
-
-
-def _row_line(row: Row, width: int) -> str:
-    label = _LABELS.get(row.status, row.status)
-    has = row.has or "-"
-    detail = f"  ({row.detail})" if row.detail else ""
-    return redact_text(f"  {label:<9} {row.wants:<{width}}  {has}{detail}")
-
-
-def compare_text(result: Comparison) -> str:
-    lines = [f"reconcile compare of {result.prefix}", f"against {result.file}", ""]
-    for side in ("conda", "pip"):
-        rows = [r for r in result.rows if r.side == side]
-        if not rows:
-            lines.append(f"{side}: nothing asked for")
-            lines.append("")
-            continue
-        asked, bad, more = result.tally(side)
-        unnamed = f"; {more} not in the file were replaced or removed" if more else ""
-        lines.append(f"{side}: {asked} asked for, {bad} not met{unnamed}")
-        width = min(max(len(r.wants) for r in rows), 48)
-        lines.extend(_row_line(r, width) for r in rows)
-        lines.append("")
-    if result.problems:
-        lines.append("lines that could not be read:")
-        lines.extend(redact_text(f"  {p}") for p in result.problems)
-        lines.append("")
-    if result.notes:
-        lines.append("notes:")
-        lines.extend(redact_text(f"  {n}") for n in result.notes)
-        lines.append("")
-    if result.extra:
-        lines.append(f"installed but not in the file: {len(result.extra)}")
-        if result.exact:
-            width = min(max(len(r.wants) for r in result.extra), 48)
-            lines.extend(_row_line(r, width) for r in result.extra)
-        lines.append("")
-    n = result.mismatches
-    unread = len(result.problems)
-    if n == 0 and unread == 0:
-        lines.append("the environment matches the file")
-    else:
-        parts = []
-        if n:
-            parts.append(f"{n} mismatch" + ("" if n == 1 else "es"))
-        if unread:
-            parts.append(f"{unread} unreadable line" + ("" if unread == 1 else "s"))
-        lines.append("the environment does not match the file: " + ", ".join(parts))
-    return "\n".join(lines) + "\n"
-
-
-def compare_json(result: Comparison) -> str:
-    def row(r: Row) -> dict[str, Any]:
-        return {
-            "side": r.side,
-            "package": r.package,
-            "status": r.status,
-            "wants": redact_text(r.wants),
-            "has": redact_text(r.has) if r.has else None,
-            "detail": redact_text(r.detail) if r.detail else None,
-            "file": r.source,
-            "line": r.line,
-            "asked": r.asked,
-        }
-
-    doc = {
-        "schema": COMPARE_SCHEMA,
-        "prefix": result.prefix,
-        "file": result.file,
-        "matches": result.matches,
-        "mismatches": result.mismatches,
-        "rows": [row(r) for r in result.rows],
-        "extra": [row(r) for r in result.extra],
-        "unreadable": [
-            {"file": p.source, "line": p.line, "text": redact_text(p.text), "reason": p.reason}
-            for p in result.problems
-        ],
-        "notes": [redact_text(n) for n in result.notes],
-    }
-    return json.dumps(doc, indent=2) + "\n"
