@@ -121,7 +121,9 @@ def _cmd_audit(args: argparse.Namespace) -> int:
             f"{args.write_baseline}",
             file=sys.stderr,
         )
-    report = AuditReport(graph=graph, outcome=outcome, accepted=bool(args.write_baseline))
+    report = AuditReport(
+        graph=graph, outcome=outcome, accepted=bool(args.write_baseline), verbose=args.verbose
+    )
     text = render.AUDIT[args.format](report)
     if args.output:
         _outside_prefix(args.output, graph, "--output")

@@ -6,7 +6,7 @@ import shlex
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from ..models import EdgeKind, Severity
+from ..models import EdgeKind, Finding, Severity
 from ._common import (
     active_edges,
     answers,
@@ -53,10 +53,20 @@ def audit(report: AuditReport) -> str:
         for f in group:
             known = " [in baseline]" if outcome.is_known(f) else ""
             lines.append(f"  {f.code:<{width}}  {f.package}: {f.message}{known}")
+            if report.verbose:
+                lines.extend(_every_file(f))
         lines.append("")
     lines.append(tally(findings) if findings else "no problems found")
     lines.extend(_policy_lines(outcome))
     return "\n".join(lines) + "\n"
+
+
+def _every_file(finding: Finding) -> list[str]:
+    """``audit -v``: each missing or altered file of a finding, one a line
+    (the message names only the first; conda doctor -v lists them all)."""
+    lines = [f"      missing  {path}" for path in sorted(finding.missing)]
+    lines += [f"      altered  {path}: {what}" for path, what in sorted(finding.altered.items())]
+    return lines
 
 
 def _policy_lines(outcome: Outcome) -> list[str]:
