@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-# typer vendors click (0.26 and later); its usage errors are caught here to
-# print them in reconcile's one-line form.
+# typer vendors click (pyproject.toml pins the typer versions that do); its
+# usage errors are caught here to print them in reconcile's one-line form.
 from typer._click import exceptions as _click
 
 from . import __version__, render
