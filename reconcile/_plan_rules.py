@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 from packaging.utils import canonicalize_name
 
-from .graph import Graph, Node, Ownership, spec_name
+from ._conda import spec_name, split_exact_spec
+from .graph import Graph, Node, Ownership
 from .models import CondaRecord, EdgeKind, InstalledDist
 from .names import NameMap
 from .pins import pin_allows, pinned_node, pins_for
@@ -109,10 +110,8 @@ def overlapping(graph: Graph, dist: InstalledDist) -> set[str]:
 def exact_parts(spec: str) -> tuple[str, str, str] | None:
     """``(name, version, build)`` of an exact spec the plan writes
     (``conda-forge::six==1.16.0=py_0``, :meth:`CondaRecord.match_spec`)."""
-    body = spec.rsplit("::", 1)[-1]
-    name, sep, rest = body.partition("==")
-    version, sep2, build = rest.partition("=")
-    if not sep or not sep2:
+    _channel, name, version, build = split_exact_spec(spec)
+    if version is None or build is None:
         return None
     return name, version, build
 

@@ -20,8 +20,8 @@ from typing import Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from ._conda import InvalidSpec, spec_matches
-from .graph import Graph, Node, Ownership, Provenance, spec_name
+from ._conda import InvalidSpec, spec_matches, spec_name
+from .graph import Graph, Node, Ownership, Provenance
 from .models import (
     CONDA_INSTALLERS,
     CondaRecord,

@@ -56,6 +56,7 @@ from types import MappingProxyType
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from .filenames import parse_metadata_dirname
 from .graph import Graph, Node, Ownership
 from .models import CondaRecord, parse_version
 
@@ -141,9 +142,7 @@ def _version(node: Node) -> tuple[Version, PinReason] | None:
 def _folder_version(folder: str) -> str | None:
     """``.../six-1.16.0.dist-info`` -> ``1.16.0`` (the name part never holds
     a ``-``: wheel names escape it to ``_``, PEP 427)."""
-    stem = posixpath.basename(folder).rsplit(".", 1)[0]
-    parts = stem.split("-")
-    return parts[1] if len(parts) > 1 else None
+    return parse_metadata_dirname(posixpath.basename(folder)).version_text or None
 
 
 def written(pins: Iterable[CondaPin]) -> tuple[CondaPin, ...]:

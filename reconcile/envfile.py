@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+from ._conda import split_spec_name
 from .errors import ReconcileError
 from .requirements import LineProblem, PipEntry, PipInclude, parse_pip_lines
 
@@ -412,10 +413,6 @@ def _strings(
             )
 
 
-# conda package names: letters, digits, ``_ . - +``; conda lower-cases them.
-_CONDA_SPEC = re.compile(r"\s*([A-Za-z0-9_][A-Za-z0-9_.+-]*|\*)(.*)\Z", re.S)
-
-
 def _conda_dep(
     text: str, selector: str | None, source: str, line: int, problems: list[LineProblem]
 ) -> CondaDep | None:
@@ -424,13 +421,13 @@ def _conda_dep(
     if "::" in spec:
         channel, _, spec = spec.rpartition("::")
         channel = channel.strip() or None
-    m = _CONDA_SPEC.match(spec)
-    if not spec or m is None or m.group(1) == "*":
+    split = split_spec_name(spec)
+    if not spec or split is None:
         problems.append(
             LineProblem(source=source, line=line, text=text, reason="not a conda package spec")
         )
         return None
-    rest = m.group(2)
+    name, rest = split
     if rest and rest[0] not in " =<>!~[*,|":
         problems.append(
             LineProblem(source=source, line=line, text=text, reason="not a conda package spec")
@@ -438,7 +435,7 @@ def _conda_dep(
         return None
     return CondaDep(
         text=text,
-        name=m.group(1).lower(),
+        name=name,
         spec=spec.strip(),
         channel=channel,
         selector=selector,

@@ -70,10 +70,11 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from . import __version__
+from ._conda import spec_name
 from .channels import channel_name, file_url_path
 from .conda_pins import conda_pins, unconstrained, valid_pin, written
 from .errors import ReconcileError
-from .graph import Graph, Node, Ownership, Provenance, spec_name
+from .graph import Graph, Node, Ownership, Provenance
 from .models import CondaRecord, DistKind, EdgeKind, InstalledDist
 from .requirements import ARCHIVE_SUFFIXES
 from .urls import redact_text, redact_url
@@ -209,12 +210,6 @@ class RepairRequest:
 Repair = Callable[[Graph, RepairRequest], Mapping[NormalizedName, Version]]
 
 
-def _spec_key(spec: str) -> str:
-    """The package name of a MatchSpec whose channel may be a URL
-    (``https://host:8443/chan::name >=1``), which ``spec_name`` cannot skip."""
-    return spec_name(spec.rpartition("::")[2])
-
-
 def _clean_spec(spec: str) -> str:
     """A conda MatchSpec with its channel written short and without a token."""
     spec = spec.strip()
@@ -276,11 +271,11 @@ def requested_specs(graph: Graph) -> dict[str, str]:
     spec_map: dict[str, str] = {}
     for revision in graph.state.history:
         for spec in revision.remove_specs:
-            spec_map.pop(_spec_key(spec), None)
+            spec_map.pop(spec_name(spec), None)
         for spec in revision.update_specs:
-            spec_map[_spec_key(spec)] = spec
+            spec_map[spec_name(spec)] = spec
         for spec in revision.neutered_specs:
-            spec_map[_spec_key(spec)] = spec
+            spec_map[spec_name(spec)] = spec
     installed = {r.name for r in graph.state.records}
     return {name: _clean_spec(s) for name, s in spec_map.items() if name in installed}
 
@@ -292,7 +287,7 @@ def _history_conda(graph: Graph) -> tuple[list[str], str]:
     from_records = {
         r.name: _clean_spec(r.requested_specs[-1])
         for r in graph.state.records
-        if r.requested_specs and _spec_key(r.requested_specs[-1]) == r.name
+        if r.requested_specs and spec_name(r.requested_specs[-1]) == r.name
     }
     if from_records:
         return (
@@ -717,11 +712,11 @@ def _with_conda_pip(
 ) -> tuple[list[str], list[str]]:
     """The conda dependencies with pip among them when there is a pip
     section (conda's own pip runs it), and a note saying so."""
-    if not lines or any(_spec_key(s) == "pip" for s in conda):
+    if not lines or any(spec_name(s) == "pip" for s in conda):
         return conda, []
     if any(r.name == "pip" for r in graph.state.records):
         conda = [*conda, "pip"]
-        conda.sort(key=_spec_key)
+        conda.sort(key=spec_name)
         return conda, ["pip added to the conda packages: the pip section needs it"]
     return conda, ["no conda pip here; conda adds one when it creates the env"]
 

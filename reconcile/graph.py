@@ -15,7 +15,6 @@ record says: when pip replaced conda's ``six`` the node's version is pip's.
 from __future__ import annotations
 
 import enum
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +24,8 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
+from ._conda import spec_name
+from .filenames import parse_metadata_dirname
 from .models import CondaRecord, EdgeKind, InstalledDist, PrefixState, PythonInfo
 from .names import NameMap
 
@@ -36,7 +37,6 @@ __all__ = [
     "Ownership",
     "Provenance",
     "build_graph",
-    "spec_name",
 ]
 
 
@@ -153,15 +153,6 @@ class Graph:
 # ---------------------------------------------------------------------------
 
 _META_SUFFIXES = (".dist-info/METADATA", ".dist-info/RECORD", ".egg-info/PKG-INFO")
-_SPEC_NAME = re.compile(r"^\s*(?:[^\s:]+::)?([A-Za-z0-9_][A-Za-z0-9_.\-+]*)")
-
-
-def spec_name(spec: str) -> str:
-    """The package name of a conda MatchSpec string, without parsing it all
-    (``"conda-forge::numpy >=1.20"`` -> ``"numpy"``)."""
-    m = _SPEC_NAME.match(spec)
-    return m.group(1).lower() if m else spec.strip().lower()
-
 
 def owned_metadata(record: CondaRecord, site_packages: str | None) -> list[str]:
     """Metadata paths (``.../x.dist-info``) the record lists in the env's
@@ -186,9 +177,7 @@ def owned_metadata(record: CondaRecord, site_packages: str | None) -> list[str]:
 
 
 def _dist_name_of(folder: str) -> NormalizedName:
-    base = folder.rsplit("/", 1)[-1]
-    stem = base.rsplit(".", 1)[0]
-    return canonicalize_name(stem.split("-", 1)[0])
+    return canonicalize_name(parse_metadata_dirname(folder.rsplit("/", 1)[-1]).name)
 
 
 def _pythonic(record: CondaRecord) -> bool:

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 from .envfile import CondaDep, EnvFile
+from .filenames import InvalidFilename, parse_conda_filename
 from .requirements import LineProblem, PipKind, parse_pip_lines
 
 __all__ = [
@@ -51,7 +52,6 @@ __all__ = [
 EXPLICIT = "conda list --explicit"
 REQUIREMENTS = "pip requirements"
 
-_PACKAGE_SUFFIXES = (".conda", ".tar.bz2")
 _PLATFORM = re.compile(r"#\s*platform:\s*(\S+)")
 
 
@@ -114,9 +114,11 @@ def explicit_env(raw: RawExplicit) -> EnvFile:
     problems: list[LineProblem] = []
     for entry in raw["packages"]:
         head, _, filename = entry.url.rstrip("/").rpartition("/")
-        stem = next((filename[: -len(s)] for s in _PACKAGE_SUFFIXES if filename.endswith(s)), None)
-        parts = stem.rsplit("-", 2) if stem else []
-        if len(parts) != 3 or not all(parts) or "://" not in entry.url:
+        try:
+            dist = parse_conda_filename(filename)
+        except InvalidFilename:
+            dist = None
+        if dist is None or "://" not in entry.url:
             problems.append(
                 LineProblem(
                     source=source,
@@ -127,7 +129,7 @@ def explicit_env(raw: RawExplicit) -> EnvFile:
                 )
             )
             continue
-        name, version, build = parts
+        name, version, build = dist.name, dist.version, dist.build
         channel = head.rpartition("/")[0] or None  # without the subdir
         conda.append(
             CondaDep(

@@ -79,7 +79,7 @@ def parse_pinned(text: str) -> tuple[tuple[str, ...], tuple[BadPin, ...]]:
 
 def pin_name(pin: str) -> str:
     """The conda package name a pin is about."""
-    from .graph import spec_name
+    from ._conda import spec_name
 
     return spec_name(pin)
 

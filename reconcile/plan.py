@@ -38,9 +38,11 @@ from packaging.requirements import Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from ._conda import spec_name
 from ._plan_rules import also_holds, exact_parts, keep_pip, overlapping, pin_breaks
 from .channels import file_url_path
-from .graph import Graph, Node, Ownership, spec_name
+from .filenames import METADATA_DIR_SUFFIXES, InvalidFilename, parse_conda_meta_filename
+from .graph import Graph, Node, Ownership
 from .models import (
     CondaRecord,
     DistKind,
@@ -340,7 +342,7 @@ class _Builder:
         if not folder or posixpath.isabs(folder) or folder.startswith("../"):
             self.leave(finding, "outside the prefix: remove it by hand")
             return
-        if not folder.endswith((".dist-info", ".egg-info", ".egg-link")):
+        if not folder.endswith(METADATA_DIR_SUFFIXES):
             # Only a metadata folder is debris; anything else (a site-packages
             # that could not be listed) holds what is installed.
             self.leave(finding, f"{folder} is not a metadata folder: nothing to remove")
@@ -439,12 +441,13 @@ class _Builder:
         if record is not None:
             spec = record.match_spec()
         else:
-            parts = path[len("conda-meta/") : -len(".json")].rsplit("-", 2)
-            if len(parts) != 3:
+            try:
+                dist = parse_conda_meta_filename(path[len("conda-meta/") :])
+            except InvalidFilename:
                 self.leave(finding, _advice(finding))
                 return
-            spec = f"{parts[0]}=={parts[1]}={parts[2]}"
-            self.exact[spec] = (parts[0], parts[1], parts[2])
+            spec = f"{dist.name}=={dist.version}={dist.build}"
+            self.exact[spec] = (dist.name, dist.version, dist.build)
             self.offline_ok = False
         self._add(self.remove, path, [_key(finding)])
         self._add(self.conda_reinstall, spec, [_key(finding)])

@@ -26,9 +26,9 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from . import __version__
+from ._conda import spec_name
 from .config import Config, Ignore
 from .errors import ReconcileError
-from .graph import spec_name
 from .models import Finding, Severity, at_or_above
 
 __all__ = [

@@ -15,7 +15,7 @@ marker`` and ``name @ url``) and markers with
 :class:`packaging.requirements.Requirement` and
 :class:`packaging.markers.Marker`, project names with
 :func:`packaging.utils.canonicalize_name`, wheel and sdist file names with
-``parse_wheel_filename``/``parse_sdist_filename``.  Bare URLs, VCS URLs and
+:mod:`reconcile.filenames` (packaging's parsers).  Bare URLs, VCS URLs and
 local paths are pip's, not PEP 508's, and are read here.
 
 :func:`parse_pip_lines` turns ``(line number, text)`` pairs into
@@ -37,16 +37,10 @@ from typing import Any
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    NormalizedName,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
+from packaging.utils import NormalizedName, canonicalize_name
 
 from .channels import file_url_path
+from .filenames import InvalidFilename, parse_dist_filename
 
 __all__ = [
     "ARCHIVE_SUFFIXES",
@@ -540,10 +534,8 @@ def _egg_name(url: str) -> NormalizedName | None:
 def _name_from_filename(filename: str) -> NormalizedName | None:
     """The project of a wheel or sdist file name (``pkg-1.0-py3-none-any.whl``)."""
     try:
-        if filename.endswith(".whl"):
-            return parse_wheel_filename(filename)[0]
-        return parse_sdist_filename(filename)[0]
-    except (InvalidWheelFilename, InvalidSdistFilename, ValueError):
+        return parse_dist_filename(filename).name
+    except InvalidFilename:
         return None
 
 

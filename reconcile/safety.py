@@ -53,6 +53,12 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from .filenames import (
+    METADATA_DIR_SUFFIXES,
+    InvalidFilename,
+    parse_conda_meta_filename,
+    parse_metadata_dirname,
+)
 from .models import EdgeKind
 
 if TYPE_CHECKING:
@@ -73,7 +79,6 @@ __all__ = [
 #: distribution with when there is no index to fetch them from.
 PIP_TOOLS = (canonicalize_name("pip"), canonicalize_name("setuptools"), canonicalize_name("wheel"))
 
-_METADATA = (".dist-info", ".egg-info", ".egg-link")
 _SITE_NAMES = ("site-packages", "dist-packages")
 #: How discovery words a record that is a Git LFS pointer (discover/_conda_meta.py).
 _LFS = "Git LFS pointer"
@@ -206,8 +211,10 @@ def _owners(graph: Graph, rel: str) -> set[str] | None:
         record = next((r for r in state.records if r.source == rel), None)
         if record is not None:
             return {canonicalize_name(record.name)}
-        parts = rel[len("conda-meta/") : -len(".json")].rsplit("-", 2)
-        return {canonicalize_name(parts[0])} if len(parts) == 3 else None
+        try:
+            return {canonicalize_name(parse_conda_meta_filename(rel[len("conda-meta/") :]).name)}
+        except InvalidFilename:
+            return None
     owners: set[str] = set()
     for site in (state.site_packages, *state.other_site_packages):
         if site is None:
@@ -215,9 +222,9 @@ def _owners(graph: Graph, rel: str) -> set[str] | None:
         base = posixpath.normpath(site.path)
         if rel.startswith(base + "/"):
             top = rel[len(base) + 1 :].split("/", 1)[0]
-            if top.endswith(_METADATA):
+            if top.endswith(METADATA_DIR_SUFFIXES):
                 dist = next((d for d in site.dists if d.path == f"{base}/{top}"), None)
-                name = dist.name if dist else top.rsplit(".", 1)[0].split("-", 1)[0]
+                name = dist.name if dist else parse_metadata_dirname(top).name
                 owners.add(canonicalize_name(name))
         for dist in site.dists:
             if rel in dist.record:

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packaging.utils import InvalidWheelFilename, NormalizedName, parse_wheel_filename
+from packaging.utils import NormalizedName
 from packaging.version import Version
 
 if TYPE_CHECKING:
@@ -395,6 +395,12 @@ class Locator:
             )
         if self.pip_source is None or self.python is None:
             return Found(what=what, hint=PIP_HINT)
+        from .filenames import (
+            SDIST_SUFFIXES,
+            InvalidFilename,
+            is_wheel_filename,
+            parse_wheel_filename,
+        )
         from .resolve import target_tags
 
         tags = set(target_tags(self.python))
@@ -405,13 +411,13 @@ class Locator:
                 self.python.version, prereleases=True
             ):
                 continue
-            if art.filename.endswith(".whl"):
+            if is_wheel_filename(art.filename):
                 try:
-                    if not tags & set(parse_wheel_filename(art.filename)[3]):
+                    if not tags & parse_wheel_filename(art.filename).tags:
                         continue
-                except InvalidWheelFilename:
+                except InvalidFilename:
                     continue
-            elif not art.filename.endswith((".tar.gz", ".zip")):
+            elif not art.filename.endswith(SDIST_SUFFIXES):
                 continue
             link = None
             if art.url and art.url.startswith("file:"):

@@ -139,3 +139,31 @@ def hash_tree(root: Path) -> str:
 def tree_hash() -> Callable[[Path], str]:
     """``hash_tree``, for tests: compare it before and after the code under test."""
     return hash_tree
+
+
+#: What says where conda's envs are, or what the user site is.
+MACHINE_VARS = (
+    "CONDA_PREFIX",
+    "CONDA_ENVS_PATH",
+    "CONDA_ENVS_DIRS",
+    "CONDA_ROOT",
+    "MAMBA_ROOT_PREFIX",
+    "CONDA_EXE",
+    "PYTHONUSERBASE",
+    "PYTHONNOUSERSITE",
+)
+
+
+@pytest.fixture
+def demo_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A HOME whose only env is the demo; nothing else of the machine's
+    (no conda variable, no user site, fix's state in ``tmp_path``)."""
+    home = tmp_path / "home"
+    (home / ".conda").mkdir(parents=True)
+    demo = Path(__file__).resolve().parent.parent / "fixtures" / "demo" / "prefix"
+    (home / ".conda" / "environments.txt").write_text(f"{demo}\n", encoding="utf-8")
+    for var in MACHINE_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("RECONCILE_STATE_DIR", str(tmp_path / "state"))
+    return home

@@ -65,6 +65,25 @@ def test_legacy_dist_keeps_its_edges_and_never_mismatches_python(
     ]
 
 
+def test_old_pkg_info_fields_after_a_header_description_are_read(tmp_path: Path) -> None:
+    # setuptools < 57 (here 40.2, conda's py27 test env in the corpus) wrote
+    # the long description as a header, its blank lines as eight spaces, and
+    # Requires-Python and Provides-Extra after it.  A space-only line
+    # continues the header (RFC 822, and pip's email parser): the fields
+    # after it are the distribution's.  (An egg-info's extras are not kept.)
+    kit.write(
+        tmp_path / SITE / "keyring-13.2.1-py2.7.egg-info" / "PKG-INFO",
+        "Metadata-Version: 2.1\nName: keyring\nVersion: 13.2.1\n"
+        "Description: .. image:: https://img.shields.io/pypi/v/keyring.svg\n"
+        "        \n        Store and access your passwords safely.\n        \n"
+        "Platform: UNKNOWN\nRequires-Python: >=2.7\nProvides-Extra: docs\n",
+    )
+    site, problems = read_site_packages(str(tmp_path), SITE)
+    (dist,) = site.dists
+    assert (dist.name, dist.version_text, problems) == ("keyring", "13.2.1", [])
+    assert str(dist.requires_python) == ">=2.7"
+
+
 # -- RECORD paths -----------------------------------------------------------
 
 

@@ -236,26 +236,10 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[object, int]]:
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    (home / ".conda").mkdir(parents=True)
-    (home / ".conda" / "environments.txt").write_text(f"{DEMO}\n", encoding="utf-8")
-    for var in (
-        "CONDA_PREFIX",
-        "CONDA_ENVS_PATH",
-        "CONDA_ENVS_DIRS",
-        "CONDA_ROOT",
-        "MAMBA_ROOT_PREFIX",
-        "CONDA_EXE",
-        "PYTHONUSERBASE",
-        "PYTHONNOUSERSITE",
-    ):
-        monkeypatch.delenv(var, raising=False)  # fmt: skip
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("RECONCILE_STATE_DIR", str(tmp_path / "state"))
+def home(demo_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "environment.yml").write_text("dependencies:\n  - six\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    return home
+    return demo_home
 
 
 LINT_FILE = str(REPO / "fixtures" / "lint" / "environment.yml")

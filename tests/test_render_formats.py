@@ -37,25 +37,9 @@ TABLES: dict[str, render.Formats] = {
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def home(demo_home: Path) -> Path:
     """A HOME whose only env is the demo; nothing else of the machine's."""
-    home = tmp_path / "home"
-    (home / ".conda").mkdir(parents=True)
-    (home / ".conda" / "environments.txt").write_text(f"{DEMO}\n", encoding="utf-8")
-    for var in (
-        "CONDA_PREFIX",
-        "CONDA_ENVS_PATH",
-        "CONDA_ENVS_DIRS",
-        "CONDA_ROOT",
-        "MAMBA_ROOT_PREFIX",
-        "CONDA_EXE",
-        "PYTHONUSERBASE",
-        "PYTHONNOUSERSITE",
-    ):
-        monkeypatch.delenv(var, raising=False)  # fmt: skip
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("RECONCILE_STATE_DIR", str(tmp_path / "state"))
-    return home
+    return demo_home
 
 
 def _argv(command: str, fmt: str, tmp_path: Path) -> list[str]:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..channels import url_subdir
+from ..filenames import InvalidFilename, parse_conda_meta_filename
 from ..models import CondaPath, CondaRecord, ReadProblem, Severity
 from ._cache import ParseCache
 
@@ -30,10 +31,12 @@ _LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 
 
 def _stem_name(filename: str) -> str:
-    """The package-name part of ``name-version-build.json`` (best effort)."""
-    stem = filename[: -len(".json")] if filename.endswith(".json") else filename
-    parts = stem.rsplit("-", 2)
-    return parts[0] if len(parts) == 3 else stem
+    """The package-name part of ``name-version-build.json`` (best effort:
+    the stem when the name is not in that form)."""
+    try:
+        return parse_conda_meta_filename(filename).name
+    except InvalidFilename:
+        return filename.removesuffix(".json")
 
 
 def _problem(

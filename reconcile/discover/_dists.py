@@ -20,7 +20,7 @@ import csv
 import json
 import os
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -30,6 +30,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from ..channels import file_url_path
+from ..filenames import parse_metadata_dirname
+from ..metadata import CoreMetadata, read_core_metadata
 from ..models import (
     CONDA_INSTALLERS,
     DirectUrl,
@@ -53,6 +55,7 @@ _OUTSIDE = "record-outside-prefix"
 _UNIX_SITE = "lib/python3/site-packages"
 _CSV_FIELD_LIMIT = csv.field_size_limit()
 _MAX_METADATA = 16 * 1024 * 1024  # headers live at the top; a bigger file is junk
+_NO_METADATA = CoreMetadata()
 
 
 class _Reader:
@@ -115,14 +118,15 @@ class _Reader:
             self.problem(package, shown, f"cannot read: {exc.strerror or exc}")
             return None
 
-    def decode(self, data: bytes, package: str, shown: str) -> str:
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
+    def metadata(self, data: bytes | None, package: str, shown: str) -> CoreMetadata:
+        if not data:
+            return _NO_METADATA
+        meta = read_core_metadata(data)
+        if meta.latin1:
             # Core metadata must be UTF-8 (PEP 566); old tools wrote latin-1.
             # Read on, but say so: pip may fail on it.
             self.problem(package, shown, "not valid UTF-8; read as latin-1")
-            return data.decode("latin-1")
+        return meta
 
     # -- entry points ------------------------------------------------------
 
@@ -154,7 +158,7 @@ class _Reader:
                     continue
             except OSError as exc:  # a race or an odd file type
                 self.problem(
-                    _name_from_dirname(name),
+                    parse_metadata_dirname(name).name,
                     self.relpath(name),
                     f"cannot read: {exc.strerror or exc}",
                 )
@@ -191,7 +195,8 @@ class _Reader:
 
     def dist_info(self, entry: os.DirEntry[str]) -> InstalledDist | None:
         shown = self.relpath(entry.name)
-        fallback = _name_from_dirname(entry.name)
+        from_dirname = parse_metadata_dirname(entry.name)
+        fallback = from_dirname.name
         if not entry.is_dir():
             self.problem(fallback, shown, "is not a directory")
             return None
@@ -201,10 +206,10 @@ class _Reader:
             self.problem(fallback, shown, f"cannot list: {exc.strerror or exc}")
             return None
         meta = self.read_bytes(os.path.join(entry.path, "METADATA"), fallback, shown + "/METADATA")
-        headers = _headers(self.decode(meta, fallback, shown + "/METADATA")) if meta else {}
-        raw_name = _first(headers, "name") or fallback
+        core = self.metadata(meta, fallback, shown + "/METADATA")
+        raw_name = core.name or fallback
         name = canonicalize_name(raw_name)
-        version_text = _first(headers, "version") or _version_from_dirname(entry.name)
+        version_text = core.version or from_dirname.version_text
         if meta is None:
             # pip and importlib.metadata cannot identify it: not a distribution,
             # only debris (typically INSTALLER/REQUESTED that pip uninstall left
@@ -242,11 +247,9 @@ class _Reader:
             installer=installer,
             installer_size=len(installer_bytes) if installer_bytes is not None else None,
             requested="REQUESTED" in members,
-            requires=self.requirements(headers.get("requires-dist", []), name, metadata),
-            requires_python=self.requires_python(
-                _first(headers, "requires-python"), name, metadata
-            ),
-            extras=tuple(headers.get("provides-extra", [])),
+            requires=self.requirements(core.requires_dist, name, metadata),
+            requires_python=self.requires_python(core.requires_python, name, metadata),
+            extras=core.provides_extra,
             direct_url=direct_url,
             editable_target=target,
             target_exists=target is not None and os.path.isdir(target),
@@ -260,7 +263,8 @@ class _Reader:
 
     def egg_info(self, entry: os.DirEntry[str]) -> InstalledDist | None:
         shown = self.relpath(entry.name)
-        fallback = _name_from_dirname(entry.name)
+        from_dirname = parse_metadata_dirname(entry.name)
+        fallback = from_dirname.name
         if entry.is_dir():
             meta = self.read_bytes(
                 os.path.join(entry.path, "PKG-INFO"), fallback, shown + "/PKG-INFO"
@@ -281,20 +285,18 @@ class _Reader:
         else:
             self.problem(fallback, shown, "is neither a file nor a directory")
             return None
-        headers = _headers(self.decode(meta, fallback, shown)) if meta else {}
-        raw_name = _first(headers, "name") or fallback
+        core = self.metadata(meta, fallback, shown)
+        raw_name = core.name or fallback
         name = canonicalize_name(raw_name)
         if meta is None:
             self.problem(name, shown, "no PKG-INFO")
-        reqs = self.requirements(
-            headers.get("requires-dist", []) or _requires_txt(requires_txt), name, shown
-        )
+        reqs = self.requirements(core.requires_dist or _requires_txt(requires_txt), name, shown)
         record = (
             self.installed_files(files.decode("utf-8", "replace"), f"{self.rel}/{entry.name}")
             if files
             else ()
         )
-        version_text = _first(headers, "version") or _version_from_dirname(entry.name)
+        version_text = core.version or from_dirname.version_text
         return InstalledDist(
             name=name,
             raw_name=raw_name,
@@ -303,7 +305,7 @@ class _Reader:
             path=shown,
             kind=kind,
             requires=reqs,
-            requires_python=self.requires_python(_first(headers, "requires-python"), name, shown),
+            requires_python=self.requires_python(core.requires_python, name, shown),
             record=record,
             has_record=files is not None,
             members=members,
@@ -313,12 +315,12 @@ class _Reader:
     def egg_link(self, entry: os.DirEntry[str]) -> InstalledDist | None:
         """A ``setup.py develop`` install: the file names the project folder."""
         shown = self.relpath(entry.name)
-        fallback = entry.name[: -len(".egg-link")]
+        fallback = parse_metadata_dirname(entry.name).name
         data = self.read_bytes(entry.path, fallback, shown)
         lines = data.decode("utf-8", "replace").splitlines() if data else []
         target = lines[0].strip() if lines else ""
         name = canonicalize_name(fallback)
-        headers: dict[str, list[str]] = {}
+        core = _NO_METADATA
         requires_txt = None
         if target and os.path.isdir(target):
             # The egg-info lives in the project, outside the prefix.  Reading
@@ -326,27 +328,28 @@ class _Reader:
             for child in sorted(os.listdir(target)):
                 if (
                     child.endswith(".egg-info")
-                    and canonicalize_name(_name_from_dirname(child)) == name
+                    and canonicalize_name(parse_metadata_dirname(child).name) == name
                 ):
                     egg = os.path.join(target, child)
                     meta = self.read_bytes(os.path.join(egg, "PKG-INFO"), fallback, shown)
-                    headers = _headers(meta.decode("utf-8", "replace")) if meta else {}
+                    # Outside the prefix: not UTF-8 is not this env's problem.
+                    core = read_core_metadata(meta) if meta else _NO_METADATA
                     requires_txt = self.read_bytes(
                         os.path.join(egg, "requires.txt"), fallback, shown
                     )
                     break
-        version_text = _first(headers, "version") or ""
+        version_text = core.version or ""
         return InstalledDist(
-            name=canonicalize_name(_first(headers, "name") or fallback),
-            raw_name=_first(headers, "name") or fallback,
+            name=canonicalize_name(core.name or fallback),
+            raw_name=core.name or fallback,
             version=parse_version(version_text),
             version_text=version_text,
             path=shown,
             kind=DistKind.EGG_LINK,
             requires=self.requirements(
-                headers.get("requires-dist", []) or _requires_txt(requires_txt), name, shown
+                core.requires_dist or _requires_txt(requires_txt), name, shown
             ),
-            requires_python=self.requires_python(_first(headers, "requires-python"), name, shown),
+            requires_python=self.requires_python(core.requires_python, name, shown),
             editable_target=target or None,
             target_exists=bool(target) and os.path.isdir(target),
             mtime=entry.stat().st_mtime,
@@ -472,7 +475,7 @@ class _Reader:
                 tags.append(value.strip())
         return tuple(tags)
 
-    def requirements(self, lines: list[str], name: str, shown: str) -> tuple[Requirement, ...]:
+    def requirements(self, lines: Sequence[str], name: str, shown: str) -> tuple[Requirement, ...]:
         out = []
         bad = []
         for line in lines:
@@ -562,33 +565,6 @@ def _record_paths(text: str, lines: list[str]) -> list[str] | None:
     return [line.partition(",")[0] for line in lines]
 
 
-def _headers(text: str) -> dict[str, list[str]]:
-    """RFC 822 style headers of core metadata, up to the first blank line.
-
-    Only the header block is read: the description body can be large and is
-    never needed.  Keys are lower-cased; repeated keys keep every value.
-    """
-    headers: dict[str, list[str]] = {}
-    last: str | None = None
-    for line in text.splitlines():
-        if not line.strip():
-            break
-        if line[0] in " \t" and last is not None:
-            headers[last][-1] += " " + line.strip()
-            continue
-        key, sep, value = line.partition(":")
-        if not sep:
-            continue
-        last = key.strip().lower()
-        headers.setdefault(last, []).append(value.strip())
-    return headers
-
-
-def _first(headers: dict[str, list[str]], key: str) -> str | None:
-    values = headers.get(key)
-    return values[0] if values else None
-
-
 def _requires_txt(data: bytes | None) -> list[str]:
     """setuptools' requires.txt: sections ``[extra]``, ``[:marker]`` or
     ``[extra:marker]`` qualify the lines under them."""
@@ -611,17 +587,6 @@ def _requires_txt(data: bytes | None) -> list[str]:
             continue
         out.append(f"{line}; {marker}" if marker else line)
     return out
-
-
-def _name_from_dirname(dirname: str) -> str:
-    stem = dirname.rsplit(".", 1)[0]
-    return stem.split("-", 1)[0]
-
-
-def _version_from_dirname(dirname: str) -> str:
-    stem = dirname.rsplit(".", 1)[0]
-    parts = stem.split("-")
-    return parts[1] if len(parts) > 1 else ""
 
 
 def read_site_packages(

@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 
 from .. import __version__
+from .._conda import split_exact_spec
+from ..filenames import METADATA_DIR_SUFFIXES, parse_conda_dist, parse_metadata_dirname
 from ..models import at_or_above
 from ..reports import FixEnd
 from ..urls import redact_text, redact_url
@@ -275,14 +277,6 @@ def _conda_args(step: Step) -> tuple[str, set[str], list[str]]:
     )
 
 
-def _parse_spec(spec: str) -> tuple[str | None, str, str | None, str | None]:
-    """``channel::name==version=build`` -> (channel, name, version, build)."""
-    channel, _, rest = spec.rpartition("::")
-    name, _, vb = rest.partition("==")
-    version, _, build = vb.partition("=")
-    return channel or None, name, version or None, build or None
-
-
 def _installed(prefix: Path) -> list[Any]:
     """The records rattler can read (a damaged one is what a remove step drops)."""
     import rattler
@@ -493,7 +487,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
                 names = set()
                 desired = list(state)
                 for spec in operands:
-                    channel, name, version, build = _parse_spec(spec)
+                    channel, name, version, build = split_exact_spec(spec)
                     names.add(name)
                     rec = current.get(name) or by_name.get(name)
                     if rec is not None and (str(rec.version), str(rec.build)) == (version, build):
@@ -579,7 +573,7 @@ def prepare(graph: Graph, plan: Plan, options: FixOptions, journal: Path) -> lis
         src.dist
         for a in actions
         for _, src in a.linked
-        if any((src.staged / d / f".{src.dist.rsplit('-', 2)[0]}-post-link{x}").exists()
+        if any((src.staged / d / f".{parse_conda_dist(src.dist).name}-post-link{x}").exists()
                for d, x in (("bin", ".sh"), ("Scripts", ".bat")))
     )  # fmt: skip
     if scripts:
@@ -1002,9 +996,11 @@ def _probe_names(graph: Graph, actions: Sequence[Action]) -> list[str]:
         words = a.step.args if a.kind == "remove" else a.specs
         for word in words:
             base = os.path.basename(word.rstrip("/"))
-            if base.endswith((".dist-info", ".egg-info")):
-                base = base.rsplit("-", 1)[0]
-            touched.add(canonicalize_name(_parse_spec(base)[1].split("==")[0]))
+            if base.endswith(METADATA_DIR_SUFFIXES):
+                name = parse_metadata_dirname(base).name
+            else:
+                name = split_exact_spec(base)[1]
+            touched.add(canonicalize_name(name))
     return sorted(
         node.key
         for node in graph.nodes.values()

@@ -20,16 +20,11 @@ from typing import IO, TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    NormalizedName,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from ..filenames import InvalidFilename, is_wheel_filename, parse_dist_filename
+from ..metadata import read_core_metadata
 from .values import Artifact, Candidate, Loader
 
 if TYPE_CHECKING:
@@ -37,26 +32,11 @@ if TYPE_CHECKING:
 
 __all__: list[str] = []
 
-_SDIST_SUFFIXES = (".tar.gz", ".zip")
 _R_PYTHON = "excluded by Requires-Python"
 _R_SDIST = "sdist without static metadata (not built)"
 _R_META = "unreadable metadata"
 _R_MISMATCH = "metadata of another name or version"
 _R_YANKED = "yanked"
-
-
-def _parse_filename(filename: str) -> tuple[NormalizedName, Version, bool] | None:
-    """``(name, version, is_wheel)`` of a distribution file name, or None."""
-    try:
-        if filename.endswith(".whl"):
-            name, version, _build, _tags = parse_wheel_filename(filename)
-            return name, version, True
-        if filename.endswith(_SDIST_SUFFIXES):
-            name, version = parse_sdist_filename(filename)
-            return name, version, False
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        pass
-    return None
 
 
 def _wheel_metadata(archive: str | Path | IO[bytes]) -> bytes | str:
@@ -109,32 +89,27 @@ def _tar_member(tf: tarfile.TarFile, wanted: Callable[[str], bool]) -> bytes | s
 
 def _metadata_candidate(art: Artifact, data: bytes, *, sdist: bool) -> Candidate | str:
     """Turn core metadata into a candidate for ``art``, or say why not."""
-    from packaging.metadata import parse_email
-
-    try:
-        raw, _unparsed = parse_email(data)
-    except (ValueError, UnicodeError):
-        return _R_META
-    name, version = raw.get("name"), raw.get("version")
+    meta = read_core_metadata(data)
+    name, version = meta.name, meta.version
     try:
         if name is None or canonicalize_name(name) != art.name:
             return _R_MISMATCH
         if version is None or Version(version) != art.version:
             return _R_MISMATCH
-        meta_version = Version(raw.get("metadata_version", "1.0"))
+        meta_version = Version(meta.metadata_version or "1.0")
     except InvalidVersion:
         return _R_META
-    dynamic = {d.lower() for d in raw.get("dynamic", [])}
+    dynamic = {d.lower() for d in meta.dynamic}
     # PEP 643: only Metadata-Version 2.2+ says which fields are dynamic; an
     # older sdist's dependencies are whatever its build would say.
     if sdist and (meta_version < Version("2.2") or "requires-dist" in dynamic):
         return _R_SDIST
     try:
-        requires = tuple(Requirement(r) for r in raw.get("requires_dist", []))
+        requires = tuple(Requirement(r) for r in meta.requires_dist)
     except InvalidRequirement:
         return _R_META
     requires_python = art.requires_python
-    text = raw.get("requires_python")
+    text = meta.requires_python
     if text and not (sdist and "requires-python" in dynamic):
         with suppress(InvalidSpecifier):  # pip ignores an invalid Requires-Python too
             requires_python = SpecifierSet(text)
@@ -160,7 +135,7 @@ def _sha256_file(path: Path) -> str:
 
 
 def _load_local(path: Path, art: Artifact) -> Candidate | str:
-    is_wheel = path.name.endswith(".whl")
+    is_wheel = is_wheel_filename(path.name)
     data = _wheel_metadata(path) if is_wheel else _sdist_metadata(path, path.name)
     if isinstance(data, str):
         return data
@@ -174,11 +149,15 @@ def _load_local(path: Path, art: Artifact) -> Candidate | str:
 
 
 def _local_entry(path: Path, origin: str) -> tuple[Artifact, Loader] | None:
-    parsed = _parse_filename(path.name)
-    if parsed is None:
+    try:
+        parsed = parse_dist_filename(path.name)
+    except InvalidFilename:
         return None
-    name, version, _ = parsed
     art = Artifact(
-        name=name, version=version, origin=origin, filename=path.name, url=path.absolute().as_uri()
+        name=parsed.name,
+        version=parsed.version,
+        origin=origin,
+        filename=path.name,
+        url=path.absolute().as_uri(),
     )
     return art, partial(_load_local, path, art)

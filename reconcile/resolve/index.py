@@ -24,14 +24,9 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
 from ..cachedir import cache_dir as reconcile_cache_dir
+from ..filenames import InvalidFilename, is_wheel_filename, parse_dist_filename
 from ..urls import redact_url, without_userinfo
-from .artifacts import (
-    _R_META,
-    _metadata_candidate,
-    _parse_filename,
-    _sdist_metadata,
-    _wheel_metadata,
-)
+from .artifacts import _R_META, _metadata_candidate, _sdist_metadata, _wheel_metadata
 from .errors import SourceUnavailable
 from .values import Artifact, Candidate, LazyCandidates, Loader
 
@@ -406,12 +401,15 @@ class IndexSource:
         if name not in self._pages:
             entries: list[tuple[Artifact, Loader]] = []
             for f in self._files(name):
-                parsed = _parse_filename(f.filename)
-                if parsed is None or parsed[0] != name:
+                try:
+                    parsed = parse_dist_filename(f.filename)
+                except InvalidFilename:
+                    continue
+                if parsed.name != name:
                     continue
                 art = Artifact(
                     name=name,
-                    version=parsed[1],
+                    version=parsed.version,
                     origin=self.where,
                     filename=f.filename,
                     url=redact_url(f.url),
@@ -426,7 +424,7 @@ class IndexSource:
     def _load(self, f: _IndexFile, art: Artifact) -> Candidate | str:
         import io
 
-        sdist = not f.filename.endswith(".whl")
+        sdist = not is_wheel_filename(f.filename)
         if f.metadata is not None:
             data = self._http.immutable(f.url + ".metadata", f.metadata, to_file=False)
             if isinstance(data, bytes):

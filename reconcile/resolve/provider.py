@@ -47,17 +47,13 @@ from packaging.markers import Marker, UndefinedComparison, UndefinedEnvironmentN
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag
-from packaging.utils import (
-    InvalidWheelFilename,
-    NormalizedName,
-    canonicalize_name,
-    parse_wheel_filename,
-)
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 from resolvelib import AbstractProvider, BaseReporter
 
+from ..filenames import SDIST_SUFFIXES, InvalidFilename, is_wheel_filename, parse_wheel_filename
 from ..urls import redact_url
-from .artifacts import _R_META, _R_MISMATCH, _R_PYTHON, _R_YANKED, _SDIST_SUFFIXES, _local_entry
+from .artifacts import _R_META, _R_MISMATCH, _R_PYTHON, _R_YANKED, _local_entry
 from .errors import Cause, Conflict, ResolutionFailed, requirement_text
 from .tags import target_tags
 from .values import Artifact, Candidate, CandidateSource, Fixed, LazyCandidates, Loader, where
@@ -350,16 +346,16 @@ class ReconcileProvider(AbstractProvider[Requirement, Candidate, str]):
             return _R_PYTHON
         if art.filename is None:
             return -1
-        if art.filename.endswith(".whl"):
+        if is_wheel_filename(art.filename):
             try:
-                tags = parse_wheel_filename(art.filename)[3]
-            except InvalidWheelFilename:
+                tags = parse_wheel_filename(art.filename).tags
+            except InvalidFilename:
                 return _R_META
             ranks = [self._tag_rank[t] for t in tags if t in self._tag_rank]
             if not ranks:
                 return f"no wheel for {self.python.platform} and Python {self.python.short}"
             return min(ranks)
-        if art.filename.endswith(_SDIST_SUFFIXES):
+        if art.filename.endswith(SDIST_SUFFIXES):
             return len(self._tag_rank)
         return "not a wheel or sdist"
 
