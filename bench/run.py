@@ -66,6 +66,21 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("reconcile --help", ("{reconcile}", "--help"), "reconcile", per_prefix=False),
     Command("reconcile --version", ("{reconcile}", "--version"), "reconcile", per_prefix=False),
+    Command(
+        "reconcile audit --help", ("{reconcile}", "audit", "--help"), "reconcile", per_prefix=False
+    ),
+    # The floors reconcile's start-up stands on: the interpreter, and a
+    # one-command typer app (typer_floor.py) with and without rendering help.
+    Command("python -c pass", ("{bench_python}", "-c", "pass"), "floor", per_prefix=False),
+    Command(
+        "typer app --help", ("{bench_python}", "{typer_floor}", "--help"), "floor", per_prefix=False
+    ),
+    Command(
+        "typer app (one command)",
+        ("{bench_python}", "{typer_floor}", "--name", "x"),
+        "floor",
+        per_prefix=False,
+    ),
     # reconcile keeps what it parsed in a cache outside the prefix, so every
     # timed run after the warm-up round is a *warm* run (the prefix has not
     # changed), which is what a user gets from the second audit on.  The
@@ -174,15 +189,16 @@ def reconcile_argv(explicit: str | None) -> list[str]:
 
 
 def subcommands(reconcile: Sequence[str]) -> set[str]:
-    """Subcommands ``reconcile --help`` lists (argparse prints them indented
-    under the COMMAND heading, or as ``{a,b}`` without a metavar)."""
+    """Subcommands ``reconcile --help`` lists: one a line, first the name and
+    then its summary, inside typer's "Commands" panel (``│ audit    Report
+    ...``) or indented under a heading (argparse, or typer without rich)."""
     result = subprocess.run([*reconcile, "--help"], capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SystemExit(
             f"run.py: `{shlex.join(reconcile)} --help` failed: {result.stderr.strip()}"
         )
     text = result.stdout
-    found = set(re.findall(r"^ {4}([a-z][\w-]*)\s{2,}\S", text, flags=re.M))
+    found = set(re.findall(r"^(?:│ | {2,4})([a-z][\w-]*)\s{2,}\S", text, flags=re.M))
     for group in re.findall(r"\{([\w,-]+)\}", text):
         found.update(group.split(","))
     return found
@@ -239,6 +255,8 @@ def _placeholders(
         return [str(tools / "bin" / name)] if tools is not None else None
 
     values: dict[str, list[str] | None] = {"reconcile": reconcile}
+    values["bench_python"] = [sys.executable]
+    values["typer_floor"] = [str(HERE / "typer_floor.py")]
     values.update({"uv": tool("uv"), "pipdeptree": tool("pipdeptree")})
     if prefix is not None:
         values["prefix"] = [str(prefix)]
@@ -407,7 +425,35 @@ def targets(sections: Mapping[str, Mapping[str, Any]]) -> list[Target]:
         add(f"{kind}: peak memory, any reconcile command", max(known, default=None), limit, "MiB")
     for label in ("reconcile --help", "reconcile --version"):
         add(label, median("startup", label), 0.1, "s")
+    add(
+        "reconcile audit --help ÷ typer app --help",
+        ratio(median("startup", "reconcile audit --help"), median("startup", "typer app --help")),
+        1.3,
+        "×",
+    )
     return out
+
+
+def startup_lines(sections: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """reconcile's start-up against its floors: the interpreter, and typer's
+    own cost (a one-command typer app less ``python -c pass``), which every
+    command pays on top of what it did before typer."""
+    commands = sections.get("startup", {}).get("commands", {})
+
+    def median(label: str) -> float | None:
+        return commands[label]["median"] if label in commands else None
+
+    python, app = median("python -c pass"), median("typer app (one command)")
+    help_app, help_audit = median("typer app --help"), median("reconcile audit --help")
+    lines = []
+    if python is not None and app is not None:
+        lines.append(f"typer's floor (one-command app − python -c pass): {app - python:.3f}s")
+    if help_app and help_audit is not None:
+        lines.append(
+            f"reconcile audit --help {help_audit:.3f}s ÷ typer app --help {help_app:.3f}s: "
+            f"{help_audit / help_app:.2f}× (target ≤ 1.30×)"
+        )
+    return lines
 
 
 # -- printing --------------------------------------------------------------
@@ -574,6 +620,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     report["targets"] = [
         {**asdict(t), "met": t.met} for t in targets(report["sections"]) if t.value is not None
     ]
+    print("\n## start-up\n")
+    print("\n".join(startup_lines(report["sections"])))
     if not args.quick:
         print("\n## targets (issue 6)\n")
         print("\n".join(t.line() for t in targets(report["sections"])))

@@ -12,7 +12,7 @@ cannot be read is a row like any other and does not stop the rest.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -134,8 +134,15 @@ def _evidence_dists(graph: Graph, findings: Sequence[Finding]) -> tuple[Installe
     return tuple(out.values())
 
 
-def run_fleet(envs: Environments, options: FleetOptions, *, jobs: int) -> FleetReport:
+def run_fleet(
+    envs: Environments,
+    options: FleetOptions,
+    *,
+    jobs: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> FleetReport:
     """Audit every env of ``envs``, ``jobs`` at a time, in the listing's order.
+    ``progress(done, total)`` is called as each env's result is taken.
 
     Raises :class:`~reconcile.errors.NoEnvironments` when there is none, and
     the name map's own error (once, here, not once per env) when it is bad.
@@ -147,12 +154,18 @@ def run_fleet(envs: Environments, options: FleetOptions, *, jobs: int) -> FleetR
     )  # a bad --name-map is a usage error, not N failed rows
     prefixes = [str(p) for p in envs.prefixes]
     workers = max(1, min(jobs, len(prefixes)))
+    done = progress or (lambda done, total: None)
+    results: list[EnvAudit] = []
     if workers == 1:
-        results = [audit_env(p, options) for p in prefixes]
+        for p in prefixes:
+            results.append(audit_env(p, options))
+            done(len(results), len(prefixes))
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(audit_env, p, options) for p in prefixes]
-            results = [_result(p, f) for p, f in zip(prefixes, futures, strict=True)]
+            for p, f in zip(prefixes, futures, strict=True):
+                results.append(_result(p, f))
+                done(len(results), len(prefixes))
     return FleetReport(options=options, envs=tuple(results), gone=tuple(map(str, envs.gone)))
 
 

@@ -542,6 +542,21 @@ class Finding:
         return self._texts("paths")
 
     @property
+    def missing(self) -> tuple[str, ...]:
+        """Every file of a ``missing-file`` finding's record that is gone
+        (``paths`` has the first few), for ``audit -v``."""
+        return self._texts("missing")
+
+    @property
+    def altered(self) -> Mapping[str, str]:
+        """Every file of an ``altered-file`` finding -> what differs ("size 10,
+        recorded 12", "sha256 differs from the record"), for ``audit -v``."""
+        value = self.evidence.get("altered")
+        if not isinstance(value, Mapping):
+            return {}
+        return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+
+    @property
     def owners(self) -> tuple[str, ...]:
         """A clobber's owners (node keys, or a conda record's name)."""
         return self._texts("owners")

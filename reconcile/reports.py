@@ -80,6 +80,8 @@ class AuditReport:
     outcome: Outcome
     #: ``--write-baseline``: today's findings were recorded, and so accepted
     accepted: bool = False
+    #: ``-v``: the text lists every missing or altered file under its finding
+    verbose: bool = False
 
     @property
     def command(self) -> str:

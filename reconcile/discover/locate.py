@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import EnvironmentNotFound, NoActiveEnvironment
 from ..models import PythonInfo
 
-__all__ = ["Environments", "list_environments", "locate_prefix", "user_site_path"]
+__all__ = ["Environments", "env_names", "list_environments", "locate_prefix", "user_site_path"]
 
 _HOME_ROOTS = ("miniconda3", "miniforge3", "mambaforge", "anaconda3", "micromamba", ".pixi")
 
@@ -96,6 +96,20 @@ def locate_prefix(
     if active:
         return Path(active)
     raise NoActiveEnvironment()
+
+
+def env_names(env: Mapping[str, str] | None = None) -> list[str]:
+    """Every name :func:`locate_prefix` resolves, sorted (shell completion of
+    ``-n``): the folder names of environments.txt's envs and of the envs dirs'
+    children, and ``base`` when a root is an env.  Reads only folder listings,
+    environments.txt and one ``conda-meta`` stat per candidate."""
+    env = os.environ if env is None else env
+    home = _home(env)
+    names = {c.name for c in _environments_txt(home) if _is_env(c)}
+    names.update(c.name for d in _envs_dirs(env, home) for c in _children(d) if _is_env(c))
+    if any(_is_env(root) for root in _roots(env, home)):
+        names.add("base")
+    return sorted(names)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING
 
-from ..models import Severity
+from ..models import Finding, Severity
 from ._common import (
     EDGE_SIDES,
     answers,
@@ -54,6 +54,8 @@ def audit(report: AuditReport) -> str:
         for i, f in enumerate(group):
             known = " [in baseline]" if outcome.is_known(f) else ""
             lines.append(f"  {f.code:<{width}}  {f.package}: {f.message}{known}")
+            if report.verbose:
+                lines.extend(_every_file(f))
             # As uv does: the hint under its finding, in the message's column;
             # said once under the last of the findings one command fixes
             # together (every distribution of one orphaned site-packages).
@@ -79,6 +81,14 @@ def _next_steps(report: AuditReport) -> list[str]:
         f"  reconcile plan {prefix}",
         f"  reconcile fix {prefix}",
     ]
+
+
+def _every_file(finding: Finding) -> list[str]:
+    """``audit -v``: each missing or altered file of a finding, one a line
+    (the message names only the first; conda doctor -v lists them all)."""
+    lines = [f"      missing  {path}" for path in sorted(finding.missing)]
+    lines += [f"      altered  {path}: {what}" for path, what in sorted(finding.altered.items())]
+    return lines
 
 
 def _policy_lines(outcome: Outcome) -> list[str]:
