@@ -14,13 +14,17 @@ leaves every byte, link and path of it as it was.
 from __future__ import annotations
 
 import hashlib
+import http.server
 import importlib.util
 import os
+import re
 import stat
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -167,3 +171,43 @@ def demo_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("RECONCILE_STATE_DIR", str(tmp_path / "state"))
     return home
+
+
+@pytest.fixture
+def index(lab: Any) -> Iterator[str]:
+    """The lab's wheels as a PEP 503 index on 127.0.0.1, whatever the
+    credentials and query parameters its URL carries."""
+    from packaging.utils import canonicalize_name, parse_wheel_filename
+
+    wheels = {p.name: p for p in Path(lab.wheels).glob("*.whl")}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            # reconcile and pip append the project to the URL as given,
+            # after its query: /simple/?key=abc/six/
+            parts = [p for p in re.sub(r"\?[^/]*", "", self.path).split("/") if p]
+            if len(parts) == 2 and parts[0] == "simple":
+                links = [f'<a href="/files/{n}">{n}</a>' for n in sorted(wheels)
+                         if parse_wheel_filename(n)[0] == canonicalize_name(parts[1])]  # fmt: skip
+                body = ("<html><body>" + "".join(links) + "</body></html>").encode()
+                ctype = "text/html"
+            elif len(parts) == 2 and parts[0] == "files" and parts[1] in wheels:
+                body, ctype = wheels[parts[1]].read_bytes(), "application/octet-stream"
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/simple/"
+    server.shutdown()
+    server.server_close()

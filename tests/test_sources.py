@@ -5,13 +5,10 @@ pip gets ``pip --python``; local projects never come from an index; an
 
 from __future__ import annotations
 
-import http.server
 import json
 import shutil
 import subprocess
-import threading
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -186,43 +183,6 @@ def test_a_local_project_is_never_reinstalled_from_a_same_named_wheel(lab, capsy
 
 
 # -- rule 4: credentials in --index-url ------------------------------------------
-
-
-@pytest.fixture
-def index(lab) -> Iterator[str]:
-    """The lab's wheels as a PEP 503 index on 127.0.0.1 (any auth accepted)."""
-    from packaging.utils import canonicalize_name, parse_wheel_filename
-
-    wheels = {p.name: p for p in Path(lab.wheels).glob("*.whl")}
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            parts = self.path.strip("/").split("/")
-            if parts[0] == "simple" and len(parts) == 2:
-                links = [f'<a href="/files/{n}">{n}</a>' for n in sorted(wheels)
-                         if parse_wheel_filename(n)[0] == canonicalize_name(parts[1])]  # fmt: skip
-                body = ("<html><body>" + "".join(links) + "</body></html>").encode()
-                ctype = "text/html"
-            elif parts[0] == "files" and len(parts) == 2 and parts[1] in wheels:
-                body, ctype = wheels[parts[1]].read_bytes(), "application/octet-stream"
-            else:
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/simple/"
-    server.shutdown()
-    server.server_close()
 
 
 def test_index_url_credentials_are_masked_and_said_to_be(lab, capsys, home, tmp_path, index):
